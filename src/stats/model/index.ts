@@ -1,0 +1,24 @@
+/** The HistFactory model: parameters in pyhf's order, interpolation codes, expected data and 2NLL with exact derivatives. */
+export { code4Coefficients, normsysInterpolator, type NormsysCode, type NormsysInterpolator } from './normsys-interpolation.js';
+export { histosysDelta, type HistosysCode } from './histosys-interpolation.js';
+export {
+  buildParameterSets,
+  modelChannels,
+  modelSamples,
+  staterrorLayouts,
+  type Constraint,
+  type ModelChannel,
+  type ParameterSet,
+  type StaterrorLayout,
+} from './parameters.js';
+export {
+  buildModel,
+  DEFAULT_INTERPOLATION,
+  HistFactoryModel,
+  observedData,
+  poissonLogPdf,
+  type Derivatives,
+  type InterpolationCodes,
+  type ModelData,
+  type ModelOptions,
+} from './model.js';

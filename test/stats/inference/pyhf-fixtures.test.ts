@@ -1,0 +1,113 @@
+/**
+ * Fits, q~_mu CLs, q0 p-values and upper limits against pyhf (SLSQP, tolerance 1e-12) on 30
+ * random workspaces and pyhf's two documented examples, within the fixtures' tolerances:
+ * fit 2NLL absolute 1e-6 (or lower: a lower minimum is the better answer), parameters
+ * absolute 1e-4 away from bounds and flat directions, CLs/p0 relative 1e-5 or absolute 1e-10
+ * (expected bands: see expectBand), limits relative 2e-3. Cases 25 and 27 have no hypotest
+ * values: their data are impossible at mu = 0 and pyhf fails there (test/stats/inference/
+ * impossible-data.test.ts checks that diffinfer says why).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  AsymptoticCalculator,
+  clsFromShifted,
+  EXPECTED_SIGMAS,
+  fit,
+  fixedPoiFit,
+  testStatistic,
+  upperLimit,
+  type HypotestResult,
+} from '../../../src/stats/inference/index.js';
+import { buildModel, observedData } from '../../../src/stats/model/index.js';
+import { parseWorkspace } from '../../../src/stats/workspace/index.js';
+import { caseNames, close, loadCase } from '../../helpers/fixtures.js';
+
+const has = (x: any) => x && !('error' in x);
+
+/** Parameters whose value the likelihood barely constrains: pyhf's refits scatter there. */
+function flatDirection(model: ReturnType<typeof buildModel>, data: ReturnType<typeof observedData>, pars: Float64Array, i: number): boolean {
+  const h = model.twiceNllDerivatives(pars, data, true).hessian!;
+  return h[i * model.nPars + i] < 1; // 2NLL changes by < 1e-8 over a 1e-4 step
+}
+
+function expectFitMatches(
+  model: ReturnType<typeof buildModel>,
+  data: ReturnType<typeof observedData>,
+  ours: { parameters: Float64Array; twiceNll: number; converged: boolean },
+  ref: { pars: number[]; twice_nll: number },
+  fixedMask: boolean[],
+) {
+  expect(ours.converged).toBe(true);
+  // Lower than pyhf by > 1e-6 would mean SLSQP stopped early; none of the cases do.
+  expect(ours.twiceNll - ref.twice_nll).toBeLessThan(1e-6);
+  expect(ours.twiceNll - ref.twice_nll).toBeGreaterThan(-1e-6);
+  const { lower, upper } = model.suggestedBounds();
+  for (let i = 0; i < model.nPars; i++) {
+    if (fixedMask[i]) continue;
+    const atBound = Math.abs(ours.parameters[i] - lower[i]) < 1e-6 || Math.abs(ours.parameters[i] - upper[i]) < 1e-6;
+    if (atBound || flatDirection(model, data, ours.parameters, i)) continue;
+    expect(Math.abs(ours.parameters[i] - ref.pars[i]), `${model.parameterNames[i]}`).toBeLessThan(1e-4);
+  }
+}
+
+describe.each(caseNames({ examples: true }))('%s', (name) => {
+  const c = loadCase(name);
+  const ws = parseWorkspace(c.workspace);
+  const model = buildModel(ws);
+  const data = observedData(ws, model);
+  const e = c.expected;
+
+  if (has(e.fit)) it('free fit matches pyhf', () => {
+    const r = fit(model, data);
+    expectFitMatches(model, data, r, e.fit, model.suggestedFixed());
+  });
+
+  if (has(e.fixed_poi_fit)) it('fixed-POI fit matches pyhf', () => {
+    const r = fixedPoiFit(model, data, e.fixed_poi_fit.poi_test);
+    const mask = model.suggestedFixed();
+    mask[model.poiIndex] = true;
+    expectFitMatches(model, data, r, e.fixed_poi_fit, mask);
+  });
+
+  if (has(e.hypotest)) it('q~_mu CLs observed and expected band match pyhf', () => {
+    const h = e.hypotest;
+    const r = new AsymptoticCalculator(model, data, { testStat: 'qtilde' }).hypotest(h.poi_test);
+    expect(close(r.clsObs, h.CLs_obs, 1e-5, 1e-10), `CLs_obs ${r.clsObs} vs ${h.CLs_obs}`).toBe(true);
+    expectBand(r, h, h.CLs_exp_band, 'qtilde');
+  });
+
+  if (has(e.hypotest_q0)) it('q0 p-value and expected band match pyhf', () => {
+    const h = e.hypotest_q0;
+    const r = new AsymptoticCalculator(model, data, { testStat: 'q0' }).hypotest(0);
+    expect(close(r.clsObs, h.p0_obs, 1e-5, 1e-10), `p0 ${r.clsObs} vs ${h.p0_obs}`).toBe(true);
+    expectBand(r, h, h.p0_exp_band, 'q0');
+  });
+
+  /**
+   * The expected band depends only on qA, computed on Asimov data built from a fit. On pyhf's
+   * own Asimov data our band equals pyhf's to 1e-5 (the fixtures' tolerance). On our Asimov
+   * data it may differ by up to ~2e-4: pyhf's SLSQP stops the Asimov fit 1e-9..1e-8 above the
+   * minimum that our Newton fit reaches (asserted below: ours is the lower minimum), and qA is
+   * sensitive to the fitted nuisance values in flat directions (cases 01, 12, 20, 24, 28).
+   */
+  function expectBand(r: HypotestResult, h: any, ref: number[], kind: 'qtilde' | 'q0') {
+    const ad: number[] = h.asimov_data;
+    const pyhfAsimov = model.data(ad.slice(0, model.nMainBins), ad.slice(model.nMainBins));
+    const qA = testStatistic(kind, h.poi_test, model, pyhfAsimov).value;
+    EXPECTED_SIGMAS.forEach((n, i) => {
+      const c = clsFromShifted(n, Math.sqrt(qA));
+      const v = kind === 'q0' ? c.clsb : c.cls;
+      expect(close(v, ref[i], 1e-5, 1e-10), `band[${i}] on pyhf's Asimov data: ${v} vs ${ref[i]}`).toBe(true);
+    });
+    const pyhfAsimovFit = model.twiceNll(h.fitted_pars.asimov_pars, data);
+    expect(r.fits.asimovFit.twiceNll).toBeLessThanOrEqual(pyhfAsimovFit + 1e-10);
+    r.clsExp.forEach((v, i) => expect(close(v, ref[i], 2e-4, 1e-10), `band[${i}] ${v} vs ${ref[i]}`).toBe(true));
+  }
+
+  if (has(e.upper_limit)) it('upper limits match pyhf', () => {
+    const u = e.upper_limit;
+    const r = upperLimit(model, data);
+    expect(close(r.obs, u.obs_limit, 2e-3), `obs ${r.obs} vs ${u.obs_limit}`).toBe(true);
+    u.exp_limits.forEach((v: number, i: number) => expect(close(r.exp[i], v, 2e-3), `exp[${i}] ${r.exp[i]} vs ${v}`).toBe(true));
+  });
+});
