@@ -119,7 +119,8 @@ function limitCommand(ws: string, opts: WorkspaceOptions & { scan?: string; test
 }
 
 function inspectCommand(ws: string, opts: WorkspaceOptions & { json?: boolean }): number {
-  const { workspace, model } = load(ws, opts);
+  const { workspace, measurement } = loadWorkspace({ workspace: ws, patches: opts.patch, measurement: opts.measurement });
+  const model = buildModel(workspace, { measurement, poi: null });
   const modifiers = new Map<string, Set<string>>();
   for (const c of workspace.channels) for (const s of c.samples) for (const m of s.modifiers) {
     if (!modifiers.has(m.name)) modifiers.set(m.name, new Set());
@@ -139,7 +140,7 @@ function inspectCommand(ws: string, opts: WorkspaceOptions & { json?: boolean })
       fixed: p.fixed,
     })),
     measurements: workspace.measurements.map((m) => ({ name: m.name, poi: m.config.poi })),
-    poi: model.poiName,
+    poi: measurement.config.poi,
     n_parameters: model.nPars,
     n_bins: model.nMainBins,
   };
@@ -149,7 +150,7 @@ function inspectCommand(ws: string, opts: WorkspaceOptions & { json?: boolean })
   }
   const lines: string[] = [];
   const pad = (s: string, n: number) => s.padEnd(n);
-  lines.push(`channels ${summary.channels.length}   samples ${summary.samples.length}   parameters ${model.nPars}   main bins ${model.nMainBins}   POI ${model.poiName}`);
+  lines.push(`channels ${summary.channels.length}   samples ${summary.samples.length}   parameters ${model.nPars}   main bins ${model.nMainBins}   POI ${measurement.config.poi}`);
   lines.push('', 'channel'.padEnd(28) + 'bins');
   for (const c of summary.channels) lines.push(pad(c.name, 28) + c.bins);
   lines.push('', 'samples', ...summary.samples.map((s) => `  ${s}`));
@@ -222,7 +223,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 function reportError(e: unknown): number {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-    const msg = e.message.replace(/^error: /, '');
+    const msg = e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     process.stderr.write(`diffinfer: ${msg}\n`);
     return 2;
   }

@@ -7,7 +7,7 @@
  * covariance is `2 H^{-1}` with H the Hessian of 2NLL, restricted to free parameters
  * (parameters fixed or at an active bound get zero uncertainty).
  */
-import { InputError } from '../errors.js';
+import { InputError, NumericalError } from '../errors.js';
 import type { HistFactoryModel, ModelData } from '../model/model.js';
 import { minimize, type MinimizeStatus } from '../optimize/minimize.js';
 import { covarianceFromTwiceNllHessian } from '../optimize/minimize.js';
@@ -118,11 +118,20 @@ export function fit(model: HistFactoryModel, data: ModelData, options: FitOption
     },
   );
   let uncertainties: Float64Array | undefined;
+  let cov: Float64Array | undefined;
   let correlations: Float64Array | undefined;
-  if (options.uncertainties !== false) {
+  if (options.uncertainties !== false && r.converged) {
     const n = model.nPars;
     const free = cfg.fixed.map((f, i) => !f && !r.activeBounds[i]);
-    const cov = covarianceFromTwiceNllHessian(r.hessian, n, free);
+    try {
+      cov = covarianceFromTwiceNllHessian(r.hessian, n, free);
+    } catch (e) {
+      if (!(e instanceof NumericalError)) throw e;
+      // A minimum on a flat or degenerate direction: no Gaussian uncertainties to report.
+    }
+  }
+  if (cov) {
+    const n = model.nPars;
     uncertainties = new Float64Array(n);
     for (let i = 0; i < n; i++) uncertainties[i] = Math.sqrt(Math.max(0, cov[i * n + i]));
     correlations = new Float64Array(n * n);

@@ -43,8 +43,8 @@ export interface ModelOptions {
   /** Measurement by name or object; default the workspace's first. */
   readonly measurement?: string | Measurement;
   readonly interpolation?: Partial<InterpolationCodes>;
-  /** Override the POI (default: the measurement's). */
-  readonly poi?: string;
+  /** Override the POI (default: the measurement's); `null` builds a model without a POI (for inspection). */
+  readonly poi?: string | null;
 }
 
 /** Observed or Asimov data: main bins (channels sorted) and auxiliary data (pyhf order). */
@@ -87,6 +87,7 @@ export class HistFactoryModel {
   readonly nPars: number;
   readonly nMainBins: number;
   readonly poiName: string;
+  /** Index of the POI, or -1 for a model built with `poi: null`. */
   readonly poiIndex: number;
   readonly measurementName: string;
   readonly interpolation: InterpolationCodes;
@@ -125,8 +126,8 @@ export class HistFactoryModel {
     );
     this.nMainBins = init.channels.reduce((n, c) => n + c.nBins, 0);
     this.poiName = init.poiName;
-    const poi = init.parameterSets.find((p) => p.name === init.poiName)!;
-    this.poiIndex = poi.offset;
+    const poi = init.parameterSets.find((p) => p.name === init.poiName);
+    this.poiIndex = poi ? poi.offset : -1;
     this.measurementName = init.measurementName;
     this.interpolation = init.interpolation;
     this.slots = init.slots;
@@ -572,12 +573,14 @@ export function buildModel(ws: Workspace, options: ModelOptions = {}): HistFacto
   const samples = modelSamples(ws);
   const parameterSets = buildParameterSets(ws, measurement);
   const setByName = new Map(parameterSets.map((p) => [p.name, p]));
-  const poiName = options.poi ?? measurement.config.poi;
+  const poiName = options.poi === null ? '' : (options.poi ?? measurement.config.poi);
   const poi = setByName.get(poiName);
-  if (!poi) {
+  if (options.poi === null) {
+    // no POI: poiIndex is -1
+  } else if (!poi) {
     throw new InputError('model', `measurement "${measurement.name}" config.poi`, `POI "${poiName}" is not a parameter of the model`);
   }
-  if (!poi.isScalar || poi.size !== 1) {
+  if (poi && (!poi.isScalar || poi.size !== 1)) {
     throw new InputError('model', `measurement "${measurement.name}" config.poi`, `POI "${poiName}" (${poi.type}) has several components; the POI must be a scalar`);
   }
   const staterrors = staterrorLayouts(ws);

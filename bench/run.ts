@@ -1,0 +1,128 @@
+/**
+ * `npm run bench`: timings of the statistics engine.
+ *
+ * - in-process, median of 5: one free fit and one q~_mu hypotest at mu = 1 with the expected
+ *   band (a fresh calculator each time, so nothing is cached between repetitions), on every
+ *   pyhf fixture and on the ATLAS workspace with each signal patch;
+ * - whole process, median of 5: `diffinfer cls` on a small workspace and on ATLAS.
+ *
+ * Targets against pyhf 0.7 (numpy, scipy) on the same machine: 340 ms per fit and 1850 ms per
+ * hypotest on fixture case-00, ~1.0 s for its CLI `cls`: at least 20x faster in-process and
+ * `diffinfer cls` under 0.4 s. Writes bench/results/stats-<timestamp>.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AsymptoticCalculator, fit } from '../src/stats/inference/index.js';
+import { writeFileAtomic } from '../src/stats/io.js';
+import { buildModel, observedData } from '../src/stats/model/index.js';
+import { loadWorkspace, parseWorkspace } from '../src/stats/workspace/index.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const FIX = join(ROOT, 'test', 'fixtures');
+const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+const REPEAT = 5;
+const PYHF = { fitMs: 340, hypotestMs: 1850, cliClsMs: 1000 };
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+interface Row {
+  name: string;
+  nPars: number;
+  nBins: number;
+  fitMs: number;
+  hypotestMs: number;
+  converged: boolean;
+}
+
+function benchModel(name: string, ws: ReturnType<typeof parseWorkspace>, measurement?: string): Row {
+  const model = buildModel(ws, { measurement });
+  const data = observedData(ws, model);
+  let converged = true;
+  // warm-up (JIT), then the measured repetitions
+  fit(model, data);
+  const fitMs = median(Array.from({ length: REPEAT }, () => time(() => (converged = fit(model, data).converged && converged))));
+  let hypotestMs = NaN;
+  try {
+    new AsymptoticCalculator(model, data).hypotest(1);
+    hypotestMs = median(Array.from({ length: REPEAT }, () => time(() => new AsymptoticCalculator(model, data).hypotest(1))));
+  } catch {
+    // impossible data at mu = 0 (cases 25, 27): no hypotest, as in pyhf
+  }
+  return { name, nPars: model.nPars, nBins: model.nMainBins, fitMs, hypotestMs, converged };
+}
+
+function cliMs(args: string[]): number {
+  execFileSync(process.execPath, [CLI, ...args], { stdio: 'pipe' });
+  return median(
+    Array.from({ length: REPEAT }, () => time(() => execFileSync(process.execPath, [CLI, ...args], { stdio: 'pipe' }))),
+  );
+}
+
+function main(): void {
+  const rows: Row[] = [];
+  const pyhfDir = join(FIX, 'pyhf');
+  for (const f of readdirSync(pyhfDir).filter((x) => x.endsWith('.json')).sort()) {
+    const c = JSON.parse(readFileSync(join(pyhfDir, f), 'utf8'));
+    rows.push(benchModel(f.replace('.json', ''), parseWorkspace(c.workspace)));
+  }
+  const atlas = join(FIX, 'atlas-erjr');
+  const patches = readdirSync(atlas).filter((x) => x.startsWith('patch.')).sort();
+  for (const p of patches) {
+    const { workspace, measurement } = loadWorkspace({ workspace: join(atlas, 'BkgOnly.json'), patches: [join(atlas, p)] });
+    rows.push(benchModel(`atlas ${p.replace(/^patch\.|\.json$/g, '')}`, workspace, measurement.name));
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'diffinfer-bench-'));
+  const small = join(tmp, 'example-uncorrelated.json');
+  writeFileSync(small, JSON.stringify(JSON.parse(readFileSync(join(pyhfDir, 'example-uncorrelated.json'), 'utf8')).workspace));
+  const cli = {
+    smallClsMs: cliMs(['cls', small]),
+    atlasClsMs: cliMs(['cls', join(atlas, 'BkgOnly.json'), '-p', join(atlas, 'patch.ERJR_200p0_100p0.json')]),
+    nodeStartupMs: median(Array.from({ length: REPEAT }, () => time(() => execFileSync(process.execPath, ['-e', '0'])))),
+  };
+  const case00 = rows.find((r) => r.name === 'case-00')!;
+  const summary = {
+    case00: {
+      fitMs: case00.fitMs,
+      hypotestMs: case00.hypotestMs,
+      fitSpeedupVsPyhf: PYHF.fitMs / case00.fitMs,
+      hypotestSpeedupVsPyhf: PYHF.hypotestMs / case00.hypotestMs,
+    },
+    cli,
+    targets: { inProcessSpeedup: 20, cliClsMs: 400 },
+    pass: {
+      fit: PYHF.fitMs / case00.fitMs >= 20,
+      hypotest: PYHF.hypotestMs / case00.hypotestMs >= 20,
+      cli: cli.smallClsMs < 400,
+      allConverged: rows.every((r) => r.converged),
+    },
+  };
+  const pad = (s: string | number, n: number) => String(s).padStart(n);
+  const lines = [`${'workspace'.padEnd(30)}${pad('pars', 6)}${pad('bins', 6)}${pad('fit ms', 10)}${pad('hypotest ms', 13)}  converged`];
+  for (const r of rows) {
+    lines.push(`${r.name.padEnd(30)}${pad(r.nPars, 6)}${pad(r.nBins, 6)}${pad(r.fitMs.toFixed(2), 10)}${pad(Number.isNaN(r.hypotestMs) ? 'n/a' : r.hypotestMs.toFixed(2), 13)}  ${r.converged}`);
+  }
+  lines.push(
+    '',
+    `case-00: fit ${case00.fitMs.toFixed(2)} ms (pyhf ${PYHF.fitMs} ms, ${summary.case00.fitSpeedupVsPyhf.toFixed(0)}x), hypotest ${case00.hypotestMs.toFixed(2)} ms (pyhf ${PYHF.hypotestMs} ms, ${summary.case00.hypotestSpeedupVsPyhf.toFixed(0)}x)`,
+    `diffinfer cls as a process: small workspace ${cli.smallClsMs.toFixed(0)} ms, ATLAS ${cli.atlasClsMs.toFixed(0)} ms (node startup alone ${cli.nodeStartupMs.toFixed(0)} ms; target < 400 ms, pyhf ~${PYHF.cliClsMs} ms)`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = join(ROOT, 'bench', 'results', `stats-${stamp}.json`);
+  writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, repeat: REPEAT, pyhfReference: PYHF, summary, rows }, null, 2)}\n`);
+  process.stdout.write(`wrote ${out}\n`);
+}
+
+main();
