@@ -105,3 +105,43 @@ describe('histosys', () => {
     );
   });
 });
+
+describe('interpolation codes in a model', () => {
+  const ws = {
+    channels: [
+      {
+        name: 'SR',
+        samples: [
+          {
+            name: 'b',
+            data: [10, 20],
+            modifiers: [
+              { name: 'n', type: 'normsys' as const, data: { hi: 1.2, lo: 0.7 } },
+              { name: 'h', type: 'histosys' as const, data: { hi_data: [12, 21], lo_data: [9, 18] } },
+              { name: 'mu', type: 'normfactor' as const, data: null },
+            ],
+          },
+        ],
+      },
+    ],
+    observations: [{ name: 'SR', data: [10, 20] }],
+    measurements: [{ name: 'm', config: { poi: 'mu', parameters: [] } }],
+    version: '1.0.0',
+  };
+
+  it('code1/code0 give the closed forms; code4/code4p agree with them outside [-1, 1]', async () => {
+    const { buildModel } = await import('../../../src/stats/model/index.js');
+    const lin = buildModel(ws, { interpolation: { normsys: 'code1', histosys: 'code0' } });
+    const def = buildModel(ws);
+    // parameter order: h (histosys), mu (normfactor), n (normsys)
+    const at = (h: number, n: number) => [h, 1, n];
+    expect(Array.from(lin.expectedActualData(at(0.5, 0.5)))).toEqual([(10 + 0.5 * 2) * Math.pow(1.2, 0.5), (20 + 0.5 * 1) * Math.pow(1.2, 0.5)]);
+    expect(Array.from(lin.expectedActualData(at(-0.5, -0.5))).map((x) => +x.toFixed(12))).toEqual(
+      [(10 - 0.5 * 1) * Math.pow(0.7, 0.5), (20 - 0.5 * 2) * Math.pow(0.7, 0.5)].map((x) => +x.toFixed(12)),
+    );
+    const a = def.expectedActualData(at(1.7, -1.3));
+    const b = lin.expectedActualData(at(1.7, -1.3));
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 12));
+    expect(def.expectedActualData(at(0.5, 0.5))[0]).not.toBeCloseTo(lin.expectedActualData(at(0.5, 0.5))[0], 6);
+  });
+});
