@@ -337,6 +337,41 @@ export class HistFactoryModel {
     const prefix = new Float64Array(maxLocal + 1);
     const suffix = new Float64Array(maxLocal + 1);
     const exceptOne = new Float64Array(maxLocal);
+    /**
+     * Loads one term at `pars` into the scratch arrays: histosys slopes a1/a2, factor values
+     * and slopes fl/f1/f2, prefix/suffix products and the products-except-one. Returns A and F.
+     */
+    const prepare = (t: Term, pars: ArrayLike<number>): { A: number; F: number } => {
+      const m = t.params.length;
+      let A = t.nominal;
+      for (let i = 0; i < m; i++) {
+        if (!Number.isNaN(t.up[i])) {
+          histosysDelta(code, pars[t.params[i]], t.up[i], t.down[i], tmp);
+          A += tmp[0];
+          a1[i] = tmp[1];
+          a2[i] = tmp[2];
+        } else {
+          a1[i] = 0;
+          a2[i] = 0;
+        }
+        const k = t.slots[i];
+        if (k >= 0) {
+          fl[i] = this.fv[k];
+          f1[i] = this.fd1[k];
+          f2[i] = this.fd2[k];
+        } else {
+          fl[i] = 1;
+          f1[i] = 0;
+          f2[i] = 0;
+        }
+      }
+      prefix[0] = 1;
+      for (let i = 0; i < m; i++) prefix[i + 1] = prefix[i] * fl[i];
+      suffix[m] = 1;
+      for (let i = m - 1; i >= 0; i--) suffix[i] = suffix[i + 1] * fl[i];
+      for (let i = 0; i < m; i++) exceptOne[i] = prefix[i] * suffix[i + 1];
+      return { A, F: prefix[m] };
+    };
     return {
       evaluate: (pars, wantHessian) => {
         this.checkPars(pars);
@@ -351,43 +386,9 @@ export class HistFactoryModel {
           // first pass: lambda and dlambda
           let lam = 0;
           for (const t of terms) {
-            const m = t.params.length;
-            let A = t.nominal;
-            for (let i = 0; i < m; i++) {
-              if (!Number.isNaN(t.up[i])) {
-                histosysDelta(code, pars[t.params[i]], t.up[i], t.down[i], tmp);
-                A += tmp[0];
-                a1[i] = tmp[1];
-                a2[i] = tmp[2];
-              } else {
-                a1[i] = 0;
-                a2[i] = 0;
-              }
-              const k = t.slots[i];
-              if (k >= 0) {
-                fl[i] = this.fv[k];
-                f1[i] = this.fd1[k];
-                f2[i] = this.fd2[k];
-              } else {
-                fl[i] = 1;
-                f1[i] = 0;
-                f2[i] = 0;
-              }
-            }
-            prefix[0] = 1;
-            for (let i = 0; i < m; i++) prefix[i + 1] = prefix[i] * fl[i];
-            suffix[m] = 1;
-            for (let i = m - 1; i >= 0; i--) suffix[i] = suffix[i + 1] * fl[i];
-            const F = prefix[m];
+            const { A, F } = prepare(t, pars);
             lam += A * F;
-            for (let i = 0; i < m; i++) {
-              exceptOne[i] = prefix[i] * suffix[i + 1];
-              dlam[t.params[i]] += a1[i] * F + A * f1[i] * exceptOne[i];
-            }
-            if (hess) {
-              // We need w_b before adding second-derivative terms; stash them by recomputing
-              // in a second pass below. Nothing to do here.
-            }
+            for (let i = 0; i < t.params.length; i++) dlam[t.params[i]] += a1[i] * F + A * f1[i] * exceptOne[i];
           }
           const nobs = main[b];
           value += nobs === 0 ? 2 * lam : 2 * nobs * poissonDeviancePerCount((lam - nobs) / nobs);
@@ -408,34 +409,7 @@ export class HistFactoryModel {
           // second pass: w_b * d2R/dp dq per term
           for (const t of terms) {
             const m = t.params.length;
-            let A = t.nominal;
-            for (let i = 0; i < m; i++) {
-              if (!Number.isNaN(t.up[i])) {
-                histosysDelta(code, pars[t.params[i]], t.up[i], t.down[i], tmp);
-                A += tmp[0];
-                a1[i] = tmp[1];
-                a2[i] = tmp[2];
-              } else {
-                a1[i] = 0;
-                a2[i] = 0;
-              }
-              const k = t.slots[i];
-              if (k >= 0) {
-                fl[i] = this.fv[k];
-                f1[i] = this.fd1[k];
-                f2[i] = this.fd2[k];
-              } else {
-                fl[i] = 1;
-                f1[i] = 0;
-                f2[i] = 0;
-              }
-            }
-            prefix[0] = 1;
-            for (let i = 0; i < m; i++) prefix[i + 1] = prefix[i] * fl[i];
-            suffix[m] = 1;
-            for (let i = m - 1; i >= 0; i--) suffix[i] = suffix[i + 1] * fl[i];
-            const F = prefix[m];
-            for (let i = 0; i < m; i++) exceptOne[i] = prefix[i] * suffix[i + 1];
+            const { A, F } = prepare(t, pars);
             for (let i = 0; i < m; i++) {
               const pi = t.params[i];
               // diagonal

@@ -46,6 +46,16 @@ export function code4Coefficients(hi: number, lo: number): Float64Array {
   return c;
 }
 
+/** The exponential branches shared by code1 and code4: `hi^a` above, `lo^(-a)` below. */
+function exponential(a: number, up: boolean, hi: number, lo: number, lhi: number, llo: number, out: Float64Array): Float64Array {
+  const v = up ? Math.pow(hi, a) : Math.pow(lo, -a);
+  const slope = up ? lhi : -llo;
+  out[0] = v;
+  out[1] = v * slope;
+  out[2] = v * slope * slope;
+  return out;
+}
+
 /**
  * Builds a normsys interpolator.
  *
@@ -63,20 +73,7 @@ export function normsysInterpolator(code: NormsysCode, hi: number, lo: number): 
       code,
       hi,
       lo,
-      evaluate(a, out) {
-        if (a >= 0) {
-          const v = Math.pow(hi, a);
-          out[0] = v;
-          out[1] = v * lhi;
-          out[2] = v * lhi * lhi;
-        } else {
-          const v = Math.pow(lo, -a);
-          out[0] = v;
-          out[1] = -v * llo;
-          out[2] = v * llo * llo;
-        }
-        return out;
-      },
+      evaluate: (a, out) => exponential(a, a >= 0, hi, lo, lhi, llo, out),
     };
   }
   const c = code4Coefficients(hi, lo);
@@ -86,22 +83,11 @@ export function normsysInterpolator(code: NormsysCode, hi: number, lo: number): 
     hi,
     lo,
     evaluate(a, out) {
-      if (a >= 1) {
-        const v = Math.pow(hi, a);
-        out[0] = v;
-        out[1] = v * lhi;
-        out[2] = v * lhi * lhi;
-      } else if (a <= -1) {
-        const v = Math.pow(lo, -a);
-        out[0] = v;
-        out[1] = -v * llo;
-        out[2] = v * llo * llo;
-      } else {
-        // Horner for value and derivatives of 1 + c1 a + ... + c6 a^6.
-        out[0] = 1 + a * (c1 + a * (c2 + a * (c3 + a * (c4 + a * (c5 + a * c6)))));
-        out[1] = c1 + a * (2 * c2 + a * (3 * c3 + a * (4 * c4 + a * (5 * c5 + a * 6 * c6))));
-        out[2] = 2 * c2 + a * (6 * c3 + a * (12 * c4 + a * (20 * c5 + a * 30 * c6)));
-      }
+      if (a >= 1 || a <= -1) return exponential(a, a >= 1, hi, lo, lhi, llo, out);
+      // Horner for value and derivatives of 1 + c1 a + ... + c6 a^6.
+      out[0] = 1 + a * (c1 + a * (c2 + a * (c3 + a * (c4 + a * (c5 + a * c6)))));
+      out[1] = c1 + a * (2 * c2 + a * (3 * c3 + a * (4 * c4 + a * (5 * c5 + a * 6 * c6))));
+      out[2] = 2 * c2 + a * (6 * c3 + a * (12 * c4 + a * (20 * c5 + a * 30 * c6)));
       return out;
     },
   };

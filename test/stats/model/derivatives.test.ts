@@ -16,14 +16,17 @@ function typesOf(model: ReturnType<typeof buildModel>): string[] {
   return model.parameterSets.flatMap((p) => new Array<string>(p.size).fill(p.type));
 }
 
+/** A random workspace and a random point of its parameter space. */
+const modelAndPoint = workspaceArb.chain((ws) => {
+  const model = buildModel(parseWorkspace(ws));
+  return fc.tuple(fc.constant(ws), parametersArb(model.parameterNames, typesOf(model)));
+});
+
 describe('2NLL derivatives', () => {
   it('gradient equals central differences at random points of random models', () => {
     fc.assert(
       fc.property(
-        workspaceArb.chain((ws) => {
-          const model = buildModel(parseWorkspace(ws));
-          return fc.tuple(fc.constant(ws), parametersArb(model.parameterNames, typesOf(model)));
-        }),
+        modelAndPoint,
         ([ws, pars]) => {
           const model = buildModel(parseWorkspace(ws));
           const data = observedData(parseWorkspace(ws), model);
@@ -46,10 +49,7 @@ describe('2NLL derivatives', () => {
   it('Hessian equals central differences of the exact gradient', () => {
     fc.assert(
       fc.property(
-        workspaceArb.chain((ws) => {
-          const model = buildModel(parseWorkspace(ws));
-          return fc.tuple(fc.constant(ws), parametersArb(model.parameterNames, typesOf(model)));
-        }),
+        modelAndPoint,
         ([ws, pars]) => {
           const model = buildModel(parseWorkspace(ws));
           const data = observedData(parseWorkspace(ws), model);
