@@ -17,6 +17,7 @@ describe('public exports', () => {
         "NumericalError",
         "TEST_STATISTICS",
         "applyJsonPatch",
+        "bestFreeFit",
         "bracketRoot",
         "buildModel",
         "buildParameterSets",

@@ -18,7 +18,7 @@
 import type { HistFactoryModel, ModelData } from '../model/model.js';
 import { normalCdf } from '../math/special.js';
 import { fit, fixedPoiFit, type FitResult } from './fit.js';
-import { requireConverged, statisticFromFits, type TestStatistic, type TestStatisticOptions } from './test-statistics.js';
+import { bestFreeFit, requireConverged, statisticFromFits, type TestStatistic, type TestStatisticOptions } from './test-statistics.js';
 
 /** The n-sigma values of the expected band, in pyhf's order. */
 export const EXPECTED_SIGMAS = [2, 1, 0, -1, -2] as const;
@@ -122,11 +122,12 @@ export class AsymptoticCalculator {
     return this.asimov;
   }
 
-  private statistic(mu: number, free: FitResult, data: ModelData, what: string): { q: number; fixed: FitResult } {
+  private statistic(mu: number, free: FitResult, data: ModelData, what: string): { q: number; fixed: FitResult; free: FitResult } {
     if (this.testStat === 'q0' && mu !== 0) throw new RangeError(`q0 tests mu = 0, got ${mu}`);
     const fixed = requireConverged(fixedPoiFit(this.model, data, mu, this.fitOptions()), `fit to the ${what} with ${this.model.poiName} fixed at ${mu}`);
-    const q = statisticFromFits(this.testStat, mu, fixed.twiceNll, free.twiceNll, free.parameters[this.model.poiIndex]);
-    return { q, fixed };
+    const best = bestFreeFit(this.model, data, free, fixed, this.fitOptions());
+    const q = statisticFromFits(this.testStat, mu, fixed.twiceNll, best.twiceNll, best.parameters[this.model.poiIndex]);
+    return { q, fixed, free: best };
   }
 
   /** Runs the hypothesis test at POI value `mu`. */
@@ -135,6 +136,9 @@ export class AsymptoticCalculator {
     const asimov = this.asimovData();
     const obs = this.statistic(mu, freeData, this.data, 'data');
     const asi = this.statistic(mu, asimov.free, asimov.data, 'Asimov data');
+    // a better free minimum found on the way replaces the cached one
+    this.freeData = obs.free;
+    asimov.free = asi.free;
     const sqrtQA = Math.sqrt(asi.q);
     const t = shiftedTestStatistic(this.testStat, obs.q, asi.q);
     const o = clsFromShifted(t, sqrtQA);
@@ -156,10 +160,10 @@ export class AsymptoticCalculator {
       asimovMu: this.asimovMu,
       asimovData: asimov.data,
       fits: {
-        freeFitToData: freeData,
+        freeFitToData: obs.free,
         fixedPoiFitToData: obs.fixed,
         asimovFit: asimov.fit,
-        freeFitToAsimov: asimov.free,
+        freeFitToAsimov: asi.free,
         fixedPoiFitToAsimov: asi.fixed,
       },
     };

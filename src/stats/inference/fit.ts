@@ -106,17 +106,23 @@ export function fitConfig(model: HistFactoryModel, options: FitOptions = {}): Fi
 export function fit(model: HistFactoryModel, data: ModelData, options: FitOptions = {}): FitResult {
   const cfg = fitConfig(model, options);
   const objective = model.objective(data);
-  const r = minimize(
-    { evaluate: (x, wantHessian) => objective.evaluate(x, wantHessian) },
-    {
-      x0: cfg.init,
-      lower: cfg.lower,
-      upper: cfg.upper,
-      fixed: cfg.fixed,
-      maxIterations: options.maxIterations,
-      tolerance: options.tolerance,
-    },
-  );
+  const run = (x0: Float64Array) =>
+    minimize(
+      { evaluate: (x, wantHessian) => objective.evaluate(x, wantHessian) },
+      { x0, lower: cfg.lower, upper: cfg.upper, fixed: cfg.fixed, maxIterations: options.maxIterations, tolerance: options.tolerance },
+    );
+  let r = run(cfg.init);
+  // 2NLL is not convex in the parameters (rates are products of factors), so a free POI fit
+  // can end in a local minimum. A second start with the POI at its lower bound catches the
+  // common case of a minimum on the other side of the signal-free configuration; the lower
+  // 2NLL wins.
+  const poi = model.poiIndex;
+  if (poi >= 0 && !cfg.fixed[poi] && Number.isFinite(cfg.lower[poi]) && cfg.init[poi] !== cfg.lower[poi]) {
+    const x0 = Float64Array.from(cfg.init);
+    x0[poi] = cfg.lower[poi];
+    const r2 = run(x0);
+    if (r2.converged && (!r.converged || r2.value < r.value)) r = r2;
+  }
   let uncertainties: Float64Array | undefined;
   let cov: Float64Array | undefined;
   let correlations: Float64Array | undefined;

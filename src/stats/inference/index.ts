@@ -1,6 +1,7 @@
 /** Fits, test statistics, the asymptotic calculator (CLs, p-values, expected bands) and upper limits. */
 export { fit, fitConfig, fixedPoiFit, type FitConfig, type FitOptions, type FitResult } from './fit.js';
 export {
+  bestFreeFit,
   requireConverged,
   statisticFromFits,
   testStatistic,

@@ -63,9 +63,26 @@ export function testStatistic(
   }
   if (kind === 'q0' && mu !== 0) throw new InputError('argument', 'q0', `q0 tests mu = 0, got mu = ${mu}`);
   const fixedFit = requireConverged(fixedPoiFit(model, data, mu, { ...options, lower, uncertainties: false }), `fit with ${model.poiName} fixed at ${mu}`);
-  const freeFit = requireConverged(fit(model, data, { ...options, lower, uncertainties: false }), 'free fit');
+  const freeFit = bestFreeFit(model, data, requireConverged(fit(model, data, { ...options, lower, uncertainties: false }), 'free fit'), fixedFit, { ...options, lower });
   const value = statisticFromFits(kind, mu, fixedFit.twiceNll, freeFit.twiceNll, freeFit.parameters[poi]);
   return { value, fixedFit, freeFit };
+}
+
+/**
+ * The free fit is a minimum over a superset of the fixed fit's space, so its 2NLL can never be
+ * higher; if it is (the free fit ended in a local minimum), refit from the fixed fit's point
+ * with the POI released and keep the better one.
+ */
+export function bestFreeFit(
+  model: HistFactoryModel,
+  data: ModelData,
+  free: FitResult,
+  fixed: FitResult,
+  options: TestStatisticOptions,
+): FitResult {
+  if (fixed.twiceNll >= free.twiceNll - 1e-9) return free;
+  const refit = fit(model, data, { ...options, init: fixed.parameters, uncertainties: false });
+  return refit.converged && refit.twiceNll < free.twiceNll ? refit : free;
 }
 
 /**
