@@ -83,7 +83,12 @@ describe('public exports', () => {
     expect(Object.keys(autodiff).sort()).toMatchInlineSnapshot(`
       [
         "BACKEND_REQUESTS",
+        "bandwidthOf",
+        "centralDifferences",
+        "checkGradient",
+        "hardHistogram",
         "initBackend",
+        "kdeHistogram",
         "parseBackendRequest",
       ]
     `);

@@ -8,3 +8,5 @@ export {
   type BackendRequest,
   type InitBackendOptions,
 } from './backend.js';
+export { bandwidthOf, hardHistogram, kdeHistogram, type Bandwidth, type KdeHistogramOptions, type Overflow } from './kde-histogram.js';
+export { centralDifferences, checkGradient, type GradientCheckOptions, type GradientCheckResult } from './testing/check-gradient.js';
