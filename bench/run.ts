@@ -4,11 +4,16 @@
  * - in-process, median of 5: one free fit and one q~_mu hypotest at mu = 1 with the expected
  *   band (a fresh calculator each time, so nothing is cached between repetitions), on every
  *   pyhf fixture and on the ATLAS workspace with each signal patch;
- * - whole process, median of 5: `diffinfer cls` on a small workspace and on ATLAS.
+ * - whole process, median of 5: `diffinfer cls` on a small workspace and on ATLAS;
+ * - the differentiable objectives (bench/objectives.ts): value + gradient for 10, 20, 50 bins
+ *   and 2, 5, 10 nuisances (target: under 1 ms for 20 bins and 5 nuisances);
+ * - the tfjs ops (bench/ops.ts): soft histograms forward + backward for 1e4, 1e5, 1e6 events on
+ *   wasm and cpu (target: KDE of 1e5 events under 30 ms on wasm) and an MLP step with tfjs's and
+ *   diffinfer's BatchMatMul gradient.
  *
  * Targets against pyhf 0.7 (numpy, scipy) on the same machine: 340 ms per fit and 1850 ms per
  * hypotest on fixture case-00, ~1.0 s for its CLI `cls`: at least 20x faster in-process and
- * `diffinfer cls` under 0.4 s. Writes bench/results/stats-<timestamp>.json.
+ * `diffinfer cls` under 0.4 s. Writes bench/results/bench-<timestamp>.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +24,8 @@ import { AsymptoticCalculator, fit } from '../src/stats/inference/index.js';
 import { writeFileAtomic } from '../src/stats/io.js';
 import { buildModel, observedData } from '../src/stats/model/index.js';
 import { loadWorkspace, parseWorkspace } from '../src/stats/workspace/index.js';
+import { runObjectivesBench } from './objectives.js';
+import { runOpsBench } from './ops.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIX = join(ROOT, 'test', 'fixtures');
@@ -70,7 +77,7 @@ function cliMs(args: string[]): number {
   );
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const rows: Row[] = [];
   const pyhfDir = join(FIX, 'pyhf');
   for (const f of readdirSync(pyhfDir).filter((x) => x.endsWith('.json')).sort()) {
@@ -118,11 +125,36 @@ function main(): void {
     `case-00: fit ${case00.fitMs.toFixed(2)} ms (pyhf ${PYHF.fitMs} ms, ${summary.case00.fitSpeedupVsPyhf.toFixed(0)}x), hypotest ${case00.hypotestMs.toFixed(2)} ms (pyhf ${PYHF.hypotestMs} ms, ${summary.case00.hypotestSpeedupVsPyhf.toFixed(0)}x)`,
     `diffinfer cls as a process: small workspace ${cli.smallClsMs.toFixed(0)} ms, ATLAS ${cli.atlasClsMs.toFixed(0)} ms (node startup alone ${cli.nodeStartupMs.toFixed(0)} ms; target < 400 ms, pyhf ~${PYHF.cliClsMs} ms)`,
   );
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  // differentiable objectives
+  const objectives = runObjectivesBench();
+  const objLines = [`${'objective'.padEnd(24)}${pad('bins', 6)}${pad('nuisances', 11)}${pad('value+gradient ms', 19)}`];
+  for (const r of objectives) objLines.push(`${r.objective.padEnd(24)}${pad(r.bins, 6)}${pad(r.nuisances, 11)}${pad(r.valueAndGradientMs.toFixed(3), 19)}`);
+  process.stdout.write(`${objLines.join('\n')}\n\n`);
+
+  // tfjs ops
+  const ops = await runOpsBench({ log: (line) => process.stdout.write(`${line}\n`) });
+  const at = (objective: string) => objectives.find((r) => r.objective === objective && r.bins === 20 && r.nuisances === 5)!.valueAndGradientMs;
+  const kde = (op: string) => ops.find((r) => r.op === op && r.backend === 'wasm' && r.n === 1e5)?.forwardBackwardMs ?? NaN;
+  const differentiable = {
+    objective20Bins5NuisancesMs: {
+      cramerRaoWidth: at('cramerRaoWidth'),
+      profileWidth: at('profileWidth'),
+      expectedCls: at('expectedCls'),
+      discoverySignificance: at('discoverySignificance'),
+    },
+    kde1e5WasmMs: { gaussian: kde('kdeHistogram gaussian'), logistic: kde('kdeHistogram logistic') },
+    targets: { objective20Bins5NuisancesMs: 1, kde1e5WasmMs: 30 },
+  };
+  process.stdout.write(
+    `\n20 bins, 5 nuisances, value + gradient: ${Object.entries(differentiable.objective20Bins5NuisancesMs).map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join(', ')} (target < 1 ms)\n` +
+      `KDE histogram of 1e5 events, 10 bins, forward + backward on wasm: gaussian ${differentiable.kde1e5WasmMs.gaussian.toFixed(1)} ms, logistic ${differentiable.kde1e5WasmMs.logistic.toFixed(1)} ms (target < 30 ms)\n`,
+  );
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const out = join(ROOT, 'bench', 'results', `stats-${stamp}.json`);
-  writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, repeat: REPEAT, pyhfReference: PYHF, summary, rows }, null, 2)}\n`);
+  const out = join(ROOT, 'bench', 'results', `bench-${stamp}.json`);
+  writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, repeat: REPEAT, pyhfReference: PYHF, summary, rows, differentiable, objectives, ops }, null, 2)}\n`);
   process.stdout.write(`wrote ${out}\n`);
 }
 
-main();
+await main();

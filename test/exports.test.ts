@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as autodiff from '../src/autodiff/index.js';
 import * as root from '../src/index.js';
 import * as stats from '../src/stats/index.js';
+import * as testing from '../src/stats/testing/index.js';
 
 describe('public exports', () => {
   it('src/stats', () => {
@@ -11,11 +12,13 @@ describe('public exports', () => {
         "AsymptoticCalculator",
         "DEFAULT_INTERPOLATION",
         "EXPECTED_SIGMAS",
+        "FREE_SIGMA_IN_PYHF",
         "HistFactoryModel",
         "InputError",
         "MODIFIER_TYPES",
         "NumericalError",
         "TEST_STATISTICS",
+        "TemplateModel",
         "applyJsonPatch",
         "bestFreeFit",
         "bracketRoot",
@@ -27,11 +30,20 @@ describe('public exports', () => {
         "choleskySolveMany",
         "clsFromShifted",
         "code4Coefficients",
+        "convergedFit",
+        "countsHead",
+        "covariance",
         "covarianceFromTwiceNllHessian",
+        "covarianceVjp",
+        "cramerRaoWidth",
         "digamma",
+        "discoverySignificance",
         "erf",
         "erfc",
+        "expectedCls",
         "findRoot",
+        "fisherInformation",
+        "fisherInformationVjp",
         "fit",
         "fitConfig",
         "fixedPoiFit",
@@ -62,6 +74,8 @@ describe('public exports', () => {
         "parsePointer",
         "parseWorkspace",
         "poissonLogPdf",
+        "profileWidth",
+        "profiledParameters",
         "readJsonFile",
         "requireConverged",
         "selectMeasurement",
@@ -71,8 +85,11 @@ describe('public exports', () => {
         "solveSymmetricPositiveDefinite",
         "staterrorLayouts",
         "statisticFromFits",
+        "templateLayout",
+        "templateSpecSchema",
         "testStatistic",
         "trigamma",
+        "twiceNllSensitivities",
         "upperLimit",
         "upperLimitScan",
         "writeFileAtomic",
@@ -83,13 +100,37 @@ describe('public exports', () => {
     expect(Object.keys(autodiff).sort()).toMatchInlineSnapshot(`
       [
         "BACKEND_REQUESTS",
+        "DEFAULT_SUM_CHUNK",
+        "argmaxHistogram",
         "bandwidthOf",
         "centralDifferences",
         "checkGradient",
+        "float64Op",
+        "hardCutCount",
         "hardHistogram",
+        "implicitAdjoint",
         "initBackend",
+        "isFastBatchMatMulGradientRegistered",
         "kdeHistogram",
         "parseBackendRequest",
+        "registerFastBatchMatMulGradient",
+        "restoreBatchMatMulGradient",
+        "sigmoidCut",
+        "softCount",
+        "softmaxHistogram",
+        "stagedSum",
+        "sumToFloat64",
+      ]
+    `);
+  });
+  it('src/stats/testing (diffinfer/testing, needs fast-check)', () => {
+    expect(Object.keys(testing).sort()).toMatchInlineSnapshot(`
+      [
+        "centralDifferences",
+        "checkGradient",
+        "histogramArb",
+        "templateCaseArb",
+        "workspaceArb",
       ]
     `);
   });

@@ -13,6 +13,7 @@
  * registers none; measured: `getGradient('BatchMatMul')` is undefined before, defined after).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { registerFastBatchMatMulGradient, restoreBatchMatMulGradient } from './batch-matmul-gradient.js';
 
 /** What a user may ask for. */
 export type BackendRequest = 'auto' | 'gpu' | 'node' | 'wasm' | 'cpu';
@@ -56,6 +57,11 @@ export interface InitBackendOptions {
   readonly log?: (line: string) => void;
   /** Module loader, injectable for tests; default: dynamic `import()`. */
   readonly importer?: (specifier: string) => Promise<unknown>;
+  /**
+   * Register the BatchMatMul gradient with explicit transposes (5x faster training steps on
+   * wasm, see `registerFastBatchMatMulGradient`); default true.
+   */
+  readonly fastMatMulGradient?: boolean;
 }
 
 /** Parses a backend request, e.g. from `--backend`; `where` names the option in errors. */
@@ -86,7 +92,8 @@ async function tryCandidate(c: Candidate, importer: (s: string) => Promise<unkno
 }
 
 /**
- * Loads TensorFlow.js with the best available backend and registers gradients.
+ * Loads TensorFlow.js with the best available backend and registers gradients (tfjs's, then
+ * diffinfer's faster BatchMatMul gradient unless `fastMatMulGradient` is false).
  *
  * @example
  * ```ts
@@ -100,6 +107,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const importer = options.importer ?? ((s: string) => import(s));
   const request = options.request ?? parseBackendRequest(env.DIFFINFER_BACKEND ?? 'auto', 'DIFFINFER_BACKEND');
   await importer('@tensorflow/tfjs-layers');
+  if (options.fastMatMulGradient ?? true) registerFastBatchMatMulGradient();
+  else restoreBatchMatMulGradient();
   const tried: BackendAttempt[] = [];
   const candidates = request === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.request === request);
   for (const c of candidates) {

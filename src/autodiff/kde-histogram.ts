@@ -1,10 +1,14 @@
 /**
- * The KDE (soft) histogram: each event is a Gaussian of width h, and bin k collects the mass
- * falling in [e_k, e_{k+1}):
+ * The KDE (soft) histogram: each event is spread by a kernel of width h, and bin k collects the
+ * mass falling in [e_k, e_{k+1}):
  *
- * `c_k = sum_i w_i [Phi((e_{k+1} - x_i)/h) - Phi((e_k - x_i)/h)]`.
+ * `c_k = sum_i w_i [K((e_{k+1} - x_i)/h) - K((e_k - x_i)/h)]`, K the kernel's CDF:
+ * - `gaussian` (default, as neos/relaxed): `K(z) = Phi(z) = (1 + erf(z / sqrt 2)) / 2`;
+ * - `logistic`: `K(z) = sigmoid(z pi / sqrt 3)`, the logistic distribution with the same
+ *   standard deviation h. About 2x faster on wasm (sigmoid is an XNNPACK kernel, erf is not, and
+ *   its derivative comes from the forward values instead of a second exp).
  *
- * As h -> 0 this is the ordinary weighted histogram. Differentiable in x and w (through erf).
+ * As h -> 0 both give the ordinary weighted histogram. Differentiable in x and w.
  * Shapes: x [N], w [N] -> counts [B] for B + 1 edges.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,6 +18,9 @@ export type Bandwidth = { readonly absolute: number } | { readonly relative: num
 
 /** What happens to mass outside the outer edges: lost, or added to the edge bins. */
 export type Overflow = 'drop' | 'fold';
+
+/** The smoothing kernel; both have standard deviation h. */
+export type KdeKernel = 'gaussian' | 'logistic';
 
 export interface KdeHistogramOptions {
   /** Bin edges, strictly increasing, at least 2. */
@@ -25,6 +32,8 @@ export interface KdeHistogramOptions {
   readonly overflow?: Overflow;
   /** Added to every bin (keeps expected counts positive for a likelihood); default 0. */
   readonly floor?: number;
+  /** Default 'gaussian'. */
+  readonly kernel?: KdeKernel;
 }
 
 /** The absolute bandwidth h for the given edges. */
@@ -47,6 +56,9 @@ function validate(x: tf.Tensor, o: KdeHistogramOptions): number {
   if (o.weights && (o.weights.rank !== 1 || o.weights.shape[0] !== x.shape[0])) {
     throw new RangeError(`kdeHistogram: weights must have shape [${x.shape[0]}], got [${o.weights.shape}]`);
   }
+  if (o.kernel !== undefined && o.kernel !== 'gaussian' && o.kernel !== 'logistic') {
+    throw new RangeError(`kdeHistogram: kernel must be 'gaussian' or 'logistic', got ${JSON.stringify(o.kernel)}`);
+  }
   return h;
 }
 
@@ -63,43 +75,52 @@ export function kdeHistogram(x: tf.Tensor1D, options: KdeHistogramOptions): tf.T
   const { edges } = options;
   const ne = edges.length;
   const fold = options.overflow === 'fold';
-  const scale = 1 / (h * Math.SQRT2);
-  // Folding treats the outer edges as -inf and +inf: their Phi columns become 0 and 1.
+  const gaussian = (options.kernel ?? 'gaussian') === 'gaussian';
+  // u_ij = (e_j - x_i) * scale; gaussian: P = (1 + erf u) / 2, dP/du = exp(-u^2) / sqrt(pi);
+  // logistic: P = sigmoid(u), dP/du = P (1 - P). dP/dx = -scale dP/du.
+  const scale = gaussian ? 1 / (h * Math.SQRT2) : Math.PI / (h * Math.sqrt(3));
+  // Folding treats the outer edges as -inf and +inf: P is 0 in column 0 and 1 in the last.
   const keepValues = Array.from({ length: ne }, (_, j) => (fold && (j === 0 || j === ne - 1) ? 0 : 1));
   return tf.tidy(() => {
     const w = options.weights ?? tf.onesLike(x);
     const es = tf.tensor2d(edges.map((v) => v * scale), [1, ne]);
     const diffRows = (t: tf.Tensor): tf.Tensor => tf.sub(tf.slice(t, [0, 1], [-1, ne - 1]), tf.slice(t, [0, 0], [-1, ne - 1]));
-    // With u_ij = (e_j - x_i) / (h sqrt 2) and Phi = (1 + erf u) / 2:
-    // forward  cum_j = sum_i w_i Phi_ij = (W + sum_i w_i erf u_ij) / 2 (one matmul), c_k = cum_{k+1} - cum_k;
+    // forward  cum_j = sum_i w_i P_ij (one matmul), c_k = cum_{k+1} - cum_k;
     // backward with g_j = dL/dcum_j = dy_{j-1} - dy_j:
-    //   dL/dx_i = -(w_i / (h sqrt(2 pi))) sum_j g_j exp(-u_ij^2),  dL/dw_i = (sum_j g_j + sum_j g_j erf u_ij) / 2.
+    //   dL/dx_i = -scale w_i sum_j g_j dP_ij/du,  dL/dw_i = sum_j g_j P_ij.
     // gradFunc builds its own constants: it runs after this tidy has disposed the outer ones.
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [xs, ws, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
       const u = tf.sub(es, tf.reshape(tf.mul(xs, scale), [-1, 1])); // [N, E]
-      const erf = tf.erf(u);
+      // gaussian keeps erf u (P = (1 + erf) / 2, folded into the matmul's constant); logistic keeps P
+      const core = gaussian ? tf.erf(u) : tf.sigmoid(u);
       const total = tf.sum(ws);
-      let cum = tf.mul(tf.add(tf.matMul(tf.reshape(ws, [1, -1]), erf), total), 0.5); // [1, E]
+      const wc = tf.matMul(tf.reshape(ws, [1, -1]), core); // [1, E]
+      let cum = gaussian ? tf.mul(tf.add(wc, total), 0.5) : wc;
       if (fold) cum = tf.add(tf.mul(cum, tf.tensor2d(keepValues, [1, ne])), tf.mul(tf.tensor2d(keepValues.map((k, j) => (j === ne - 1 ? 1 : 0)), [1, ne]), total));
-      save([u, ws, erf]);
+      save([u, ws, core]);
       return {
         value: tf.reshape(diffRows(cum), [ne - 1]) as tf.Tensor,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [us, wsv, erfs] = saved;
+          const [us, wsv, cores] = saved;
           const d = tf.reshape(dy, [1, ne - 1]);
           const zero = tf.zeros([1, 1]);
           let g = tf.sub(tf.concat([zero, d], 1), tf.concat([d, zero], 1)); // [1, E]
-          let gSumForW = tf.sum(g);
+          // the part of dL/dw_i that does not go through the kernel: gaussian's constant 1/2 per
+          // kept column, and the folded last column (P = 1)
+          let wConst: tf.Tensor = tf.scalar(0);
           if (fold) {
-            // column ne-1 is the constant total: dcum/dw = 1 there, nothing through erf
-            const last = tf.slice(g, [0, ne - 1], [1, 1]);
+            const last = tf.sum(tf.slice(g, [0, ne - 1], [1, 1]));
             g = tf.mul(g, tf.tensor2d(keepValues, [1, ne]));
-            gSumForW = tf.add(tf.sum(g), tf.mul(tf.sum(last), 2));
+            wConst = last;
           }
+          if (gaussian) wConst = tf.add(wConst, tf.mul(tf.sum(g), 0.5));
           const gc = tf.reshape(g, [ne, 1]);
-          const dx = tf.mul(tf.reshape(tf.matMul(tf.exp(tf.neg(tf.square(us))), gc), [-1]), tf.mul(wsv, -1 / (h * Math.sqrt(2 * Math.PI))));
-          const dw = tf.mul(tf.add(tf.reshape(tf.matMul(erfs, gc), [-1]), gSumForW), 0.5);
+          const density = gaussian ? tf.exp(tf.neg(tf.square(us))) : tf.mul(cores, tf.sub(1, cores));
+          const dxScale = gaussian ? -scale / Math.sqrt(Math.PI) : -scale;
+          const dx = tf.mul(tf.reshape(tf.matMul(density, gc), [-1]), tf.mul(wsv, dxScale));
+          const viaKernel = tf.reshape(tf.matMul(cores, gc), [-1]);
+          const dw = tf.add(gaussian ? tf.mul(viaKernel, 0.5) : viaKernel, wConst);
           return [dx, dw] as tf.Tensor[];
         },
       };

@@ -9,3 +9,5 @@ export * from './inference/index.js';
 export * from './math/index.js';
 export * from './optimize/index.js';
 export { writeFileAtomic } from './io.js';
+export * from './templates/index.js';
+export * from './objectives/index.js';

@@ -8,19 +8,28 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/autodiff/index.js';
-import { hardHistogram, kdeHistogram } from '../../src/autodiff/kde-histogram.js';
+import { hardHistogram, kdeHistogram, type KdeKernel } from '../../src/autodiff/kde-histogram.js';
 import { checkGradient } from '../../src/autodiff/testing/check-gradient.js';
 import { normalCdf } from '../../src/stats/math/index.js';
 
 const EDGES = [0, 0.2, 0.5, 0.7, 1];
 
+const KERNELS: readonly KdeKernel[] = ['gaussian', 'logistic'];
+
+/** The kernel CDFs in float64 (both of standard deviation 1). */
+const CDF: Record<KdeKernel, (z: number) => number> = {
+  gaussian: normalCdf,
+  logistic: (z) => 1 / (1 + Math.exp((-z * Math.PI) / Math.sqrt(3))),
+};
+
 /** The same formula in float64. */
-function reference(x: ArrayLike<number>, w: ArrayLike<number>, h: number, v: ArrayLike<number>, fold = false): number {
+function reference(x: ArrayLike<number>, w: ArrayLike<number>, h: number, v: ArrayLike<number>, fold = false, kernel: KdeKernel = 'gaussian'): number {
+  const cdf = CDF[kernel];
   let s = 0;
   for (let i = 0; i < x.length; i++) {
     for (let k = 0; k + 1 < EDGES.length; k++) {
-      const lo = fold && k === 0 ? 0 : normalCdf((EDGES[k] - x[i]) / h);
-      const hi = fold && k === EDGES.length - 2 ? 1 : normalCdf((EDGES[k + 1] - x[i]) / h);
+      const lo = fold && k === 0 ? 0 : cdf((EDGES[k] - x[i]) / h);
+      const hi = fold && k === EDGES.length - 2 ? 1 : cdf((EDGES[k + 1] - x[i]) / h);
       s += v[k] * w[i] * (hi - lo);
     }
   }
@@ -34,12 +43,12 @@ beforeAll(async () => {
 });
 
 describe('kdeHistogram', () => {
-  it('bandwidth -> 0 gives the plain histogram', () => {
+  it.each(KERNELS)('bandwidth -> 0 gives the plain histogram (%s kernel)', (kernel) => {
     const xs = [0.05, 0.1, 0.3, 0.31, 0.6, 0.9, 0.95, 1.3, -0.2];
     const ws = [1, 2, 1, 0.5, 1, 1, 3, 1, 1];
-    const got = tf.tidy(() => read(kdeHistogram(tf.tensor1d(xs), { edges: EDGES, bandwidth: { absolute: 1e-5 }, weights: tf.tensor1d(ws) })));
+    const got = tf.tidy(() => read(kdeHistogram(tf.tensor1d(xs), { edges: EDGES, bandwidth: { absolute: 1e-5 }, weights: tf.tensor1d(ws), kernel })));
     expect(got.map((v) => +v.toFixed(4))).toEqual(Array.from(hardHistogram(xs, EDGES, ws)));
-    const folded = tf.tidy(() => read(kdeHistogram(tf.tensor1d(xs), { edges: EDGES, bandwidth: { absolute: 1e-5 }, weights: tf.tensor1d(ws), overflow: 'fold' })));
+    const folded = tf.tidy(() => read(kdeHistogram(tf.tensor1d(xs), { edges: EDGES, bandwidth: { absolute: 1e-5 }, weights: tf.tensor1d(ws), overflow: 'fold', kernel })));
     expect(folded.map((v) => +v.toFixed(4))).toEqual(Array.from(hardHistogram(xs, EDGES, ws, 'fold')));
   });
 
@@ -80,7 +89,7 @@ describe('kdeHistogram', () => {
     a.forEach((v, k) => expect(v).toBeCloseTo(b[k], 6));
   });
 
-  it.each([false, true])('gradient w.r.t. x and w equals float64 central differences (fold %s)', (fold) => {
+  it.each(KERNELS.flatMap((kernel) => [false, true].map((fold) => [kernel, fold] as const)))('gradient w.r.t. x and w equals float64 central differences (%s kernel, fold %s)', (kernel, fold) => {
     fc.assert(
       fc.property(
         fc.array(fc.tuple(fc.double({ min: -0.3, max: 1.3, noNaN: true }), fc.double({ min: 0.1, max: 3, noNaN: true })), { minLength: 1, maxLength: 12 }),
@@ -89,9 +98,9 @@ describe('kdeHistogram', () => {
         (events, h, v) => {
           const n = events.length;
           const flat = [...events.map((e) => e[0]), ...events.map((e) => e[1])];
-          const opts = { edges: EDGES, bandwidth: { absolute: h }, overflow: fold ? ('fold' as const) : ('drop' as const) };
+          const opts = { edges: EDGES, bandwidth: { absolute: h }, overflow: fold ? ('fold' as const) : ('drop' as const), kernel };
           const r = checkGradient({
-            f: (p) => reference(p.subarray(0, n), p.subarray(n), h, v, fold),
+            f: (p) => reference(p.subarray(0, n), p.subarray(n), h, v, fold, kernel),
             gradient: (p) =>
               tf.tidy(() => {
                 const [gx, gw] = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(kdeHistogram(x as tf.Tensor1D, { ...opts, weights: w as tf.Tensor1D }), tf.tensor1d(v))))([
@@ -115,6 +124,7 @@ describe('kdeHistogram', () => {
     expect(() => kdeHistogram(x, { edges: [0, 0.5, 0.4], bandwidth: { absolute: 0.1 } })).toThrow('kdeHistogram: edges must increase strictly (edges[1] = 0.5, edges[2] = 0.4)');
     expect(() => kdeHistogram(x, { edges: EDGES, bandwidth: { absolute: 0 } })).toThrow('kdeHistogram: bandwidth must be positive and finite, got 0');
     expect(() => kdeHistogram(x, { edges: EDGES, bandwidth: { absolute: 0.1 }, weights: tf.tensor1d([1, 2]) })).toThrow('kdeHistogram: weights must have shape [1], got [2]');
+    expect(() => kdeHistogram(x, { edges: EDGES, bandwidth: { absolute: 0.1 }, kernel: 'box' as never })).toThrow('kdeHistogram: kernel must be \'gaussian\' or \'logistic\', got "box"');
     x.dispose();
   });
 

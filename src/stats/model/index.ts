@@ -17,8 +17,12 @@ export {
   HistFactoryModel,
   observedData,
   poissonLogPdf,
+  type ConstraintTerm,
   type Derivatives,
+  type HistosysAdjoint,
   type InterpolationCodes,
   type ModelData,
   type ModelOptions,
+  type YieldAdjoints,
 } from './model.js';
+export { twiceNllSensitivities, type TwiceNllSensitivities } from './sensitivities.js';

@@ -45,6 +45,12 @@ export interface ModelOptions {
   readonly interpolation?: Partial<InterpolationCodes>;
   /** Override the POI (default: the measurement's); `null` builds a model without a POI (for inspection). */
   readonly poi?: string | null;
+  /**
+   * Parameters (by name) whose constraint terms are dropped, making them free (a diffinfer
+   * extension: pyhf always constrains histosys, normsys and lumi). Used by template models
+   * for unconstrained nuisances.
+   */
+  readonly unconstrained?: readonly string[];
 }
 
 /** Observed or Asimov data: main bins (channels sorted) and auxiliary data (pyhf order). */
@@ -58,6 +64,40 @@ export interface Derivatives {
   value: number;
   gradient: Float64Array;
   hessian?: Float64Array;
+}
+
+/** Adjoint of the histosys templates of one sample and one histosys parameter, per main bin. */
+export interface HistosysAdjoint {
+  /** Index into `model.samples`. */
+  readonly sample: number;
+  /** Global parameter index of the histosys. */
+  readonly parameter: number;
+  /** d/d hi_data. */
+  readonly hi: Float64Array;
+  /** d/d lo_data. */
+  readonly lo: Float64Array;
+}
+
+/**
+ * A vector-Jacobian product with respect to the model's yields (the numbers of the workspace):
+ * nominal sample data and histosys templates. normsys factors and shapesys widths are held
+ * constant (they are not yields a histogram produces).
+ */
+export interface YieldAdjoints {
+  /** d/d nominal data, per sample (`model.samples` order), per main bin (0 where the sample is absent). */
+  readonly nominal: Float64Array[];
+  /** d/d histosys templates, one entry per (sample, histosys parameter) present. */
+  readonly histosys: HistosysAdjoint[];
+}
+
+/** One constraint term of the model, in auxiliary-data order. */
+export interface ConstraintTerm {
+  /** Global parameter index. */
+  readonly parameter: number;
+  /** normal: `N(aux | theta, width)`; poisson: `Pois(aux | theta * width)`. */
+  readonly kind: 'normal' | 'poisson';
+  /** sigma (normal) or the factor tau (poisson). */
+  readonly width: number;
 }
 
 /** A multiplicative factor slot, evaluated once per call and shared by the bins using it. */
@@ -76,6 +116,78 @@ interface Term {
   /** Histosys (up, down) per local parameter, NaN when none. */
   readonly up: Float64Array;
   readonly down: Float64Array;
+}
+
+/**
+ * Scratch for one term `R = A * prod_i f_i` at given parameters: histosys slopes (a1, a2),
+ * factor values and slopes (fl, f1, f2), prefix/suffix products and the products-except-one
+ * (computed without division: a normalisation may be exactly 0). Shared by every derivative
+ * pass so they agree term by term.
+ */
+class TermLoader {
+  readonly fl: Float64Array;
+  readonly f1: Float64Array;
+  readonly f2: Float64Array;
+  readonly a1: Float64Array;
+  readonly a2: Float64Array;
+  readonly prefix: Float64Array;
+  readonly suffix: Float64Array;
+  readonly exceptOne: Float64Array;
+  private readonly tmp = new Float64Array(3);
+  private readonly out = { A: 0, F: 1 };
+
+  constructor(
+    maxLocal: number,
+    private readonly code: HistosysCode,
+    private readonly fv: Float64Array,
+    private readonly fd1: Float64Array,
+    private readonly fd2: Float64Array,
+  ) {
+    this.fl = new Float64Array(maxLocal);
+    this.f1 = new Float64Array(maxLocal);
+    this.f2 = new Float64Array(maxLocal);
+    this.a1 = new Float64Array(maxLocal);
+    this.a2 = new Float64Array(maxLocal);
+    this.prefix = new Float64Array(maxLocal + 1);
+    this.suffix = new Float64Array(maxLocal + 1);
+    this.exceptOne = new Float64Array(maxLocal);
+  }
+
+  /** Loads term `t` at `pars` (the model's factor slots must be evaluated at `pars`); returns A and F. */
+  load(t: Term, pars: ArrayLike<number>): { readonly A: number; readonly F: number } {
+    const { fl, f1, f2, a1, a2, prefix, suffix, exceptOne, tmp } = this;
+    const m = t.params.length;
+    let A = t.nominal;
+    for (let i = 0; i < m; i++) {
+      if (!Number.isNaN(t.up[i])) {
+        histosysDelta(this.code, pars[t.params[i]], t.up[i], t.down[i], tmp);
+        A += tmp[0];
+        a1[i] = tmp[1];
+        a2[i] = tmp[2];
+      } else {
+        a1[i] = 0;
+        a2[i] = 0;
+      }
+      const k = t.slots[i];
+      if (k >= 0) {
+        fl[i] = this.fv[k];
+        f1[i] = this.fd1[k];
+        f2[i] = this.fd2[k];
+      } else {
+        fl[i] = 1;
+        f1[i] = 0;
+        f2[i] = 0;
+      }
+    }
+    prefix[0] = 1;
+    for (let i = 0; i < m; i++) prefix[i + 1] = prefix[i] * fl[i];
+    suffix[m] = 1;
+    for (let i = m - 1; i >= 0; i--) suffix[i] = suffix[i + 1] * fl[i];
+    for (let i = 0; i < m; i++) exceptOne[i] = prefix[i] * suffix[i + 1];
+    this.out.A = A;
+    this.out.F = prefix[m];
+    return this.out;
+  }
 }
 
 /** A compiled HistFactory model. Build with {@link buildModel}. */
@@ -105,6 +217,7 @@ export class HistFactoryModel {
   private readonly fd1: Float64Array;
   private readonly fd2: Float64Array;
   private readonly tmp3 = new Float64Array(3);
+  private readonly maxLocal: number;
 
   /** @internal use {@link buildModel}. */
   constructor(init: {
@@ -154,6 +267,103 @@ export class HistFactoryModel {
     this.fv = new Float64Array(init.slots.length);
     this.fd1 = new Float64Array(init.slots.length);
     this.fd2 = new Float64Array(init.slots.length);
+    this.maxLocal = Math.max(1, ...this.bins.flatMap((ts) => ts.map((t) => t.params.length)));
+  }
+
+  private termLoader(): TermLoader {
+    return new TermLoader(this.maxLocal, this.interpolation.histosys, this.fv, this.fd1, this.fd2);
+  }
+
+  /** The constraint terms in auxiliary-data order. */
+  constraintTerms(): ConstraintTerm[] {
+    return Array.from(this.auxParam, (parameter, i) => ({
+      parameter,
+      kind: this.auxKind[i] === 1 ? ('normal' as const) : ('poisson' as const),
+      width: this.auxWidth[i],
+    }));
+  }
+
+  /**
+   * Expected main rates `lambda` [nMainBins] and, when asked, their Jacobian
+   * `J[b * nPars + i] = d lambda_b / d theta_i` (row-major [nMainBins, nPars]).
+   *
+   * @example
+   * ```ts
+   * const { lambda, jacobian } = model.rates(model.suggestedInit(), true);
+   * ```
+   */
+  rates(pars: ArrayLike<number>, wantJacobian: boolean): { lambda: Float64Array; jacobian?: Float64Array } {
+    this.checkPars(pars);
+    this.evaluateSlots(pars);
+    const n = this.nPars;
+    const lambda = new Float64Array(this.nMainBins);
+    const jacobian = wantJacobian ? new Float64Array(this.nMainBins * n) : undefined;
+    const L = this.termLoader();
+    for (let b = 0; b < this.bins.length; b++) {
+      let lam = 0;
+      for (const t of this.bins[b]) {
+        const { A, F } = L.load(t, pars);
+        lam += A * F;
+        if (!jacobian) continue;
+        for (let i = 0; i < t.params.length; i++) jacobian[b * n + t.params[i]] += L.a1[i] * F + A * L.f1[i] * L.exceptOne[i];
+      }
+      lambda[b] = lam;
+    }
+    return { lambda, jacobian };
+  }
+
+  /**
+   * Reverse mode through {@link rates} with respect to the yields: given adjoints
+   * `lambdaBar` [nMainBins] of lambda and (optionally) `jacobianBar` [nMainBins * nPars] of its
+   * Jacobian, returns `sum_b lambdaBar_b d lambda_b / dy + sum_bi jacobianBar_bi d J_bi / dy`
+   * for every yield y (nominal data, histosys hi/lo templates).
+   *
+   * Maths, per term `R = A F` with `A = nom + sum_i Delta_i`, `Delta_i = w+_i(a) D+_i + w-_i(a) D-_i`
+   * linear in `D+ = hi - nom`, `D- = nom - lo`: `dR/dp_i = A'_i F + A f'_i F_{-i}`, so
+   * `Abar = lambdaBar F + sum_i Jbar_i f'_i F_{-i}`, `A'bar_i = Jbar_i F`, and
+   * `nom: Abar (1 - sum w+ + sum w-) + sum_i A'bar_i (w-'_i - w+'_i)`,
+   * `hi_i: Abar w+_i + A'bar_i w+'_i`, `lo_i: -(Abar w-_i + A'bar_i w-'_i)`.
+   * Cost: O(terms x local parameters), like one {@link rates} call.
+   */
+  ratesVjp(pars: ArrayLike<number>, lambdaBar: ArrayLike<number>, jacobianBar?: ArrayLike<number>): YieldAdjoints {
+    this.checkPars(pars);
+    this.evaluateSlots(pars);
+    const n = this.nPars;
+    const nb = this.nMainBins;
+    const nominal = this.samples.map(() => new Float64Array(nb));
+    const histosys = new Map<number, HistosysAdjoint>();
+    const code = this.interpolation.histosys;
+    const wp = new Float64Array(3);
+    const wm = new Float64Array(3);
+    const L = this.termLoader();
+    for (let b = 0; b < nb; b++) {
+      const lb = lambdaBar[b];
+      for (const t of this.bins[b]) {
+        const { F } = L.load(t, pars);
+        const m = t.params.length;
+        let Abar = lb * F;
+        if (jacobianBar) for (let i = 0; i < m; i++) Abar += jacobianBar[b * n + t.params[i]] * L.f1[i] * L.exceptOne[i];
+        let nomBar = Abar;
+        for (let i = 0; i < m; i++) {
+          if (Number.isNaN(t.up[i])) continue;
+          const p = t.params[i];
+          histosysDelta(code, pars[p], 1, 0, wp);
+          histosysDelta(code, pars[p], 0, 1, wm);
+          const a1Bar = jacobianBar ? jacobianBar[b * n + p] * F : 0;
+          nomBar += Abar * (wm[0] - wp[0]) + a1Bar * (wm[1] - wp[1]);
+          const key = t.sample * n + p;
+          let h = histosys.get(key);
+          if (!h) {
+            h = { sample: t.sample, parameter: p, hi: new Float64Array(nb), lo: new Float64Array(nb) };
+            histosys.set(key, h);
+          }
+          h.hi[b] += Abar * wp[0] + a1Bar * wp[1];
+          h.lo[b] -= Abar * wm[0] + a1Bar * wm[1];
+        }
+        nominal[t.sample][b] += nomBar;
+      }
+    }
+    return { nominal, histosys: [...histosys.values()] };
   }
 
   /** Number of auxiliary data. */
@@ -325,53 +535,8 @@ export class HistFactoryModel {
       else constant += 2 * stirlingRemainder(aux[i]);
     }
     const dlam = new Float64Array(n);
-    const tmp = this.tmp3;
-    const code = this.interpolation.histosys;
-    // per-term scratch, sized to the largest term
-    const maxLocal = Math.max(1, ...this.bins.flatMap((ts) => ts.map((t) => t.params.length)));
-    const fl = new Float64Array(maxLocal);
-    const f1 = new Float64Array(maxLocal);
-    const f2 = new Float64Array(maxLocal);
-    const a1 = new Float64Array(maxLocal);
-    const a2 = new Float64Array(maxLocal);
-    const prefix = new Float64Array(maxLocal + 1);
-    const suffix = new Float64Array(maxLocal + 1);
-    const exceptOne = new Float64Array(maxLocal);
-    /**
-     * Loads one term at `pars` into the scratch arrays: histosys slopes a1/a2, factor values
-     * and slopes fl/f1/f2, prefix/suffix products and the products-except-one. Returns A and F.
-     */
-    const prepare = (t: Term, pars: ArrayLike<number>): { A: number; F: number } => {
-      const m = t.params.length;
-      let A = t.nominal;
-      for (let i = 0; i < m; i++) {
-        if (!Number.isNaN(t.up[i])) {
-          histosysDelta(code, pars[t.params[i]], t.up[i], t.down[i], tmp);
-          A += tmp[0];
-          a1[i] = tmp[1];
-          a2[i] = tmp[2];
-        } else {
-          a1[i] = 0;
-          a2[i] = 0;
-        }
-        const k = t.slots[i];
-        if (k >= 0) {
-          fl[i] = this.fv[k];
-          f1[i] = this.fd1[k];
-          f2[i] = this.fd2[k];
-        } else {
-          fl[i] = 1;
-          f1[i] = 0;
-          f2[i] = 0;
-        }
-      }
-      prefix[0] = 1;
-      for (let i = 0; i < m; i++) prefix[i + 1] = prefix[i] * fl[i];
-      suffix[m] = 1;
-      for (let i = m - 1; i >= 0; i--) suffix[i] = suffix[i + 1] * fl[i];
-      for (let i = 0; i < m; i++) exceptOne[i] = prefix[i] * suffix[i + 1];
-      return { A, F: prefix[m] };
-    };
+    const L = this.termLoader();
+    const { fl, f1, f2, a1, a2, prefix, suffix, exceptOne } = L;
     return {
       evaluate: (pars, wantHessian) => {
         this.checkPars(pars);
@@ -386,7 +551,7 @@ export class HistFactoryModel {
           // first pass: lambda and dlambda
           let lam = 0;
           for (const t of terms) {
-            const { A, F } = prepare(t, pars);
+            const { A, F } = L.load(t, pars);
             lam += A * F;
             for (let i = 0; i < t.params.length; i++) dlam[t.params[i]] += a1[i] * F + A * f1[i] * exceptOne[i];
           }
@@ -409,7 +574,7 @@ export class HistFactoryModel {
           // second pass: w_b * d2R/dp dq per term
           for (const t of terms) {
             const m = t.params.length;
-            const { A, F } = prepare(t, pars);
+            const { A, F } = L.load(t, pars);
             for (let i = 0; i < m; i++) {
               const pi = t.params[i];
               // diagonal
@@ -545,7 +710,7 @@ export function buildModel(ws: Workspace, options: ModelOptions = {}): HistFacto
   const interpolation: InterpolationCodes = { ...DEFAULT_INTERPOLATION, ...options.interpolation };
   const channels = modelChannels(ws);
   const samples = modelSamples(ws);
-  const parameterSets = buildParameterSets(ws, measurement);
+  const parameterSets = releaseConstraints(buildParameterSets(ws, measurement), options.unconstrained ?? []);
   const setByName = new Map(parameterSets.map((p) => [p.name, p]));
   const poiName = options.poi === null ? '' : (options.poi ?? measurement.config.poi);
   const poi = setByName.get(poiName);
@@ -656,6 +821,15 @@ export function buildModel(ws: Workspace, options: ModelOptions = {}): HistFacto
     bins.push(terms);
   }
   return new HistFactoryModel({ channels, samples, parameterSets, poiName, measurementName: measurement.name, interpolation, slots, bins });
+}
+
+function releaseConstraints(sets: ParameterSet[], names: readonly string[]): ParameterSet[] {
+  for (const name of names) {
+    const set = sets.find((p) => p.name === name);
+    if (!set) throw new InputError('argument', `unconstrained "${name}"`, `no parameter "${name}" in the model`);
+    if (set.constraint.kind === 'none') throw new InputError('argument', `unconstrained "${name}"`, `"${name}" (${set.type}) is already unconstrained`);
+  }
+  return sets.map((p) => (names.includes(p.name) ? { ...p, constraint: { kind: 'none' } } : p));
 }
 
 function pickMeasurement(ws: Workspace, m: string | Measurement | undefined): Measurement {

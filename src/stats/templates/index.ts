@@ -1,0 +1,13 @@
+/** Template models: HistFactory models built from count arrays, exported as pyhf workspaces. */
+export {
+  templateLayout,
+  templateSpecSchema,
+  type CountRole,
+  type LayoutEntry,
+  type NuisanceConstraint,
+  type NuisanceKind,
+  type TemplateNuisance,
+  type TemplateSample,
+  type TemplateSpec,
+} from './spec.js';
+export { FREE_SIGMA_IN_PYHF, TemplateModel, type CompiledTemplate, type TemplateAdjoints } from './template-model.js';

@@ -1,0 +1,214 @@
+/**
+ * fast-check arbitraries for property-testing statistical ops: histograms, template models
+ * with counts, and small valid pyhf workspaces with every modifier type. Part of diffinfer's
+ * public testing kit (`diffinfer/testing`); needs `fast-check` (a peer dependency).
+ */
+import fc from 'fast-check';
+import type { TemplateSpec } from '../templates/spec.js';
+import { templateLayout } from '../templates/spec.js';
+import type { Channel, Modifier, Sample, Workspace } from '../workspace/spec.js';
+
+/** Options of {@link histogramArb}. */
+export interface HistogramArbOptions {
+  readonly minBins?: number;
+  readonly maxBins?: number;
+  /** Smallest and largest bin content; default 0.5 and 100. */
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/**
+ * A histogram: 1-8 bins (by default) of positive contents.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(histogramArb({ maxBins: 4 }), (h) => h.length <= 4));
+ * ```
+ */
+export function histogramArb(options: HistogramArbOptions = {}): fc.Arbitrary<number[]> {
+  const { minBins = 1, maxBins = 8, min = 0.5, max = 100 } = options;
+  return fc.integer({ min: minBins, max: maxBins }).chain((n) => fc.array(fc.double({ min, max, noNaN: true }), { minLength: n, maxLength: n }));
+}
+
+/** A template model and counts that fit its layout. */
+export interface TemplateCase {
+  readonly spec: TemplateSpec;
+  readonly counts: Float64Array;
+}
+
+/** Options of {@link templateCaseArb}. */
+export interface TemplateCaseArbOptions {
+  readonly minBins?: number;
+  readonly maxBins?: number;
+  /** Allow free (unconstrained) shape nuisances; default true. */
+  readonly freeNuisances?: boolean;
+  /** Allow MC statistical uncertainties (staterror); default true. */
+  readonly staterror?: boolean;
+}
+
+/**
+ * A random template model: a signal scaled by `mu`, one or two backgrounds with 1-2 shape
+ * nuisances (up/down templates `nom (1 + d)` and `nom (1 - k d)` with |d| in [0.05, 0.25] and
+ * k in [0.5, 1.5], so every shape has a slope), an optional rate nuisance, an optional
+ * constrained or free normalisation, optional staterror; and counts for it (signal 1-30 per
+ * bin, backgrounds 20-200). Every model has a positive expected rate in every bin and is
+ * identifiable: fewer free parameters (POI, free nuisances) than bins, else the free nuisances
+ * are given unit Gaussian constraints.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(templateCaseArb(), ({ spec, counts }) => new TemplateModel(spec).size === counts.length));
+ * ```
+ */
+export function templateCaseArb(options: TemplateCaseArbOptions = {}): fc.Arbitrary<TemplateCase> {
+  const { minBins = 2, maxBins = 5, freeNuisances = true, staterror = true } = options;
+  const constraint = fc.oneof(
+    fc.constant({ kind: 'normal' as const, mean: 0, sigma: 1 }),
+    fc.record({ kind: fc.constant('normal' as const), mean: fc.constant(0), sigma: fc.double({ min: 0.5, max: 2, noNaN: true }) }),
+    ...(freeNuisances ? [fc.constant({ kind: 'free' as const })] : []),
+  );
+  return fc
+    .record({
+      bins: fc.integer({ min: minBins, max: maxBins }),
+      nBkg: fc.integer({ min: 1, max: 2 }),
+      nShapes: fc.integer({ min: 1, max: 2 }),
+      shapeConstraints: fc.array(constraint, { minLength: 2, maxLength: 2 }),
+      rate: fc.option(fc.record({ hi: fc.double({ min: 1.02, max: 1.3, noNaN: true }), lo: fc.double({ min: 0.7, max: 0.98, noNaN: true }) }), { nil: undefined }),
+      norm: fc.option(fc.oneof(fc.constant('free' as const), fc.double({ min: 0.05, max: 0.3, noNaN: true })), { nil: undefined }),
+      stat: staterror ? fc.boolean() : fc.constant(false),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    })
+    .chain((r) => {
+      const shapes = ['alpha_0', 'alpha_1'].slice(0, r.nShapes);
+      const nFree = 1 + r.shapeConstraints.slice(0, r.nShapes).filter((c) => c.kind === 'free').length + (r.norm === 'free' ? 1 : 0);
+      if (nFree >= r.bins) {
+        r.shapeConstraints = r.shapeConstraints.map((c) => (c.kind === 'free' ? { kind: 'normal' as const, mean: 0, sigma: 1 } : c));
+        if (r.norm === 'free') r.norm = 0.2;
+      }
+      const spec: TemplateSpec = {
+        bins: r.bins,
+        poi: { bounds: [0, 10] },
+        samples: [
+          { name: 'signal', signal: true, staterror: r.stat },
+          ...Array.from({ length: r.nBkg }, (_, i) => ({
+            name: `bkg${i}`,
+            shapes: i === 0 ? shapes : shapes.slice(0, 1),
+            ...(i === 0 && r.rate ? { rates: { rate: r.rate } } : {}),
+            ...(i === 0 && r.norm !== undefined ? { normalisations: ['norm'] } : {}),
+            staterror: r.stat,
+          })),
+        ],
+        nuisances: [
+          ...shapes.map((name, k) => ({ name, kind: 'shape' as const, constraint: r.shapeConstraints[k] })),
+          ...(r.rate ? [{ name: 'rate', kind: 'rate' as const }] : []),
+          ...(r.norm !== undefined
+            ? [{ name: 'norm', kind: 'normalisation' as const, constraint: r.norm === 'free' ? { kind: 'free' as const } : { kind: 'normal' as const, mean: 1, sigma: r.norm } }]
+            : []),
+        ],
+      };
+      const layout = templateLayout(spec);
+      const B = r.bins;
+      return fc
+        .tuple(
+          fc.array(fc.double({ min: 1, max: 30, noNaN: true }), { minLength: B, maxLength: B }),
+          fc.array(fc.double({ min: 20, max: 200, noNaN: true }), { minLength: B * r.nBkg, maxLength: B * r.nBkg }),
+          fc.array(fc.tuple(fc.double({ min: 0.05, max: 0.25, noNaN: true }), fc.boolean(), fc.double({ min: 0.5, max: 1.5, noNaN: true })), { minLength: layout.length * B, maxLength: layout.length * B }),
+          fc.array(fc.double({ min: 0.01, max: 0.2, noNaN: true }), { minLength: layout.length * B, maxLength: layout.length * B }),
+        )
+        .map(([sig, bkg, shifts, relw2]) => {
+          const counts = new Float64Array(layout.length * B);
+          const nominalOf = (sample: string, b: number) => (sample === 'signal' ? sig[b] : bkg[Number(sample.slice(3)) * B + b]);
+          layout.forEach((e) => {
+            for (let b = 0; b < B; b++) {
+              const nom = nominalOf(e.sample, b);
+              const i = e.offset + b;
+              // up and down share the draw of the up entry (offset of up = offset of down - B)
+              const [d, negative, k] = shifts[e.role === 'down' ? i - B : i];
+              const delta = negative ? -d : d;
+              counts[i] =
+                e.role === 'nominal' ? nom : e.role === 'sumw2' ? nom * relw2[i] : e.role === 'up' ? nom * (1 + delta) : nom * (1 - k * delta);
+            }
+          });
+          return { spec, counts };
+        });
+    });
+}
+
+const yieldArb = fc.double({ min: 0.5, max: 60, noNaN: true });
+const factorArb = fc.double({ min: 0.6, max: 1.5, noNaN: true });
+
+function sampleArb(name: string, channel: string, nBins: number, isSignal: boolean): fc.Arbitrary<Sample> {
+  return fc
+    .record({
+      data: fc.array(yieldArb, { minLength: nBins, maxLength: nBins }),
+      normsys: fc.subarray(['jes', 'xsec', 'eff'], { minLength: 0 }),
+      histosys: fc.subarray(['jes', 'shape'], { minLength: 0 }),
+      hiLo: fc.array(fc.tuple(factorArb, factorArb), { minLength: 3, maxLength: 3 }),
+      shift: fc.array(fc.tuple(factorArb, factorArb), { minLength: nBins, maxLength: nBins }),
+      lumi: fc.boolean(),
+      staterror: fc.boolean(),
+      shapesys: fc.boolean(),
+      shapefactor: fc.boolean(),
+      relunc: fc.array(fc.double({ min: 0.02, max: 0.3, noNaN: true }), { minLength: nBins, maxLength: nBins }),
+    })
+    .map((r) => {
+      const mods: Modifier[] = [];
+      if (isSignal) mods.push({ name: 'mu', type: 'normfactor', data: null });
+      if (r.lumi) mods.push({ name: 'lumi', type: 'lumi', data: null });
+      r.normsys.forEach((n, i) => mods.push({ name: n, type: 'normsys', data: { hi: r.hiLo[i][0], lo: r.hiLo[i][1] } }));
+      for (const n of r.histosys) {
+        mods.push({
+          name: n,
+          type: 'histosys',
+          data: { hi_data: r.data.map((x, b) => x * r.shift[b][0]), lo_data: r.data.map((x, b) => x * r.shift[b][1]) },
+        });
+      }
+      if (r.staterror) mods.push({ name: `stat_${channel}`, type: 'staterror', data: r.data.map((x, b) => x * r.relunc[b]) });
+      if (!isSignal && r.shapesys) mods.push({ name: `shapesys_${channel}_${name}`, type: 'shapesys', data: r.data.map((x, b) => x * r.relunc[b]) });
+      if (!isSignal && r.shapefactor) mods.push({ name: `sf_${channel}`, type: 'shapefactor', data: null });
+      return { name, data: r.data, modifiers: mods };
+    });
+}
+
+function channelArb(name: string): fc.Arbitrary<Channel> {
+  return fc.integer({ min: 1, max: 4 }).chain((nBins) =>
+    fc.integer({ min: 1, max: 2 }).chain((nBkg) =>
+      fc
+        .tuple(sampleArb('signal', name, nBins, true), ...Array.from({ length: nBkg }, (_, i) => sampleArb(`bkg${i}`, name, nBins, false)))
+        .map((samples) => ({ name, samples })),
+    ),
+  );
+}
+
+/**
+ * A random valid workspace: 1-2 channels of 1-4 bins, a signal with POI `mu`, 1-2 backgrounds,
+ * every modifier type (normsys, histosys, lumi, staterror, shapesys, shapefactor), observations
+ * of 0-80 events.
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(workspaceArb, (ws) => buildModel(ws).nPars > 0));
+ * ```
+ */
+export const workspaceArb: fc.Arbitrary<Workspace> = fc.integer({ min: 1, max: 2 }).chain((nChannels) =>
+  fc
+    .tuple(...Array.from({ length: nChannels }, (_, i) => channelArb(i === 0 ? 'SR' : 'CR')))
+    .chain((channels) =>
+      fc
+        .tuple(...channels.map((c) => fc.array(fc.integer({ min: 0, max: 80 }), { minLength: c.samples[0].data.length, maxLength: c.samples[0].data.length })))
+        .map((obs) => ({
+          channels,
+          observations: channels.map((c, i) => ({ name: c.name, data: obs[i] })),
+          measurements: [
+            {
+              name: 'meas',
+              config: {
+                poi: 'mu',
+                parameters: [{ name: 'lumi', auxdata: [1], sigmas: [0.05], bounds: [[0.5, 1.5]] as [number, number][], inits: [1] }],
+              },
+            },
+          ],
+          version: '1.0.0',
+        })),
+    ),
+);

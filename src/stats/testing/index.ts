@@ -1,0 +1,14 @@
+/**
+ * diffinfer's public testing kit (`diffinfer/testing`): fast-check arbitraries for histograms,
+ * template models and small workspaces, and the gradient checker every diffinfer op passes.
+ * Needs the peer dependency `fast-check`.
+ */
+export {
+  histogramArb,
+  templateCaseArb,
+  workspaceArb,
+  type HistogramArbOptions,
+  type TemplateCase,
+  type TemplateCaseArbOptions,
+} from './arbitraries.js';
+export { centralDifferences, checkGradient, type GradientCheckOptions, type GradientCheckResult } from '../../autodiff/testing/check-gradient.js';
