@@ -26,6 +26,11 @@ export interface FitOptions {
   readonly tolerance?: number;
   /** Compute parameter uncertainties and correlations (default true). */
   readonly uncertainties?: boolean;
+  /**
+   * A free fit also starts with the POI at its lower bound and keeps the lower minimum
+   * (default true). Turn off when `init` is known to be the minimum (Asimov data).
+   */
+  readonly secondStart?: boolean;
 }
 
 /** The outcome of a fit. `converged` is false whenever the fitter did not reach its criterion. */
@@ -117,7 +122,7 @@ export function fit(model: HistFactoryModel, data: ModelData, options: FitOption
   // common case of a minimum on the other side of the signal-free configuration; the lower
   // 2NLL wins.
   const poi = model.poiIndex;
-  if (poi >= 0 && !cfg.fixed[poi] && Number.isFinite(cfg.lower[poi]) && cfg.init[poi] !== cfg.lower[poi]) {
+  if (options.secondStart !== false && poi >= 0 && !cfg.fixed[poi] && Number.isFinite(cfg.lower[poi]) && cfg.init[poi] !== cfg.lower[poi]) {
     const x0 = Float64Array.from(cfg.init);
     x0[poi] = cfg.lower[poi];
     const r2 = run(x0);

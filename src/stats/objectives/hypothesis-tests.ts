@@ -52,7 +52,7 @@ export function expectedCls(tm: TemplateModel, counts: ArrayLike<number>, option
   }
   const asimovPars = compiled.nominalParameters(0);
   const data = compiled.asimovData(0);
-  const ts = testStatistic(kind, mu, compiled.model, data, { init: asimovPars });
+  const ts = testStatistic(kind, mu, compiled.model, data, { init: asimovPars, secondStart: false });
   const qA = ts.value;
   const sqrtQA = Math.sqrt(qA);
   const value = clsFromShifted(0, sqrtQA).cls;
@@ -78,7 +78,7 @@ export function discoverySignificance(tm: TemplateModel, counts: ArrayLike<numbe
   const compiled = tm.compile(counts);
   const asimovPars = compiled.nominalParameters(options.asimovPoi ?? 1);
   const data = compiled.asimovData(options.asimovPoi ?? 1);
-  const ts = testStatistic('q0', 0, compiled.model, data, { init: asimovPars });
+  const ts = testStatistic('q0', 0, compiled.model, data, { init: asimovPars, secondStart: false });
   const q0 = ts.value;
   const z0 = Math.sqrt(q0);
   const gradient = new Float64Array(tm.size);

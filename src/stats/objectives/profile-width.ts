@@ -2,8 +2,8 @@
  * The profile-likelihood half-width of the POI interval on Asimov data, a step past INFERNO's
  * Fisher approximation: with `t(mu; c) = 2NLL(mu, theta^^_mu) - 2NLL(mu^, theta^)` on Asimov
  * data at `mu_A`, the interval ends are the crossings `t(mu_-) = t(mu_+) = level` (level 1:
- * the 68.3% interval), found by root finding over profiled fits, and the objective is
- * `(mu_+ - mu_-) / 2`.
+ * the 68.3% interval), found by safeguarded Newton root finding over warm-started profiled
+ * fits (3-5 fits per end), and the objective is `(mu_+ - mu_-) / 2`.
  *
  * Gradient by the implicit-function rule on each crossing: `t(mu_s(c); c) = level` gives
  * `dmu_s/dc = -(dt/dc) / (dt/dmu)`, where by the envelope theorem `dt/dmu` is the POI component
@@ -12,7 +12,6 @@
  */
 import { NumericalError } from '../errors.js';
 import { fixedPoiFit, type FitResult } from '../inference/fit.js';
-import { bracketRoot, findRoot } from '../math/roots.js';
 import type { TemplateModel } from '../templates/template-model.js';
 import { addProfiledGradient, convergedFit, type ObjectiveResult } from './common.js';
 
@@ -50,38 +49,50 @@ export function profileWidth(tm: TemplateModel, counts: ArrayLike<number>, optio
   const poi = model.poiIndex;
   const asimovPars = compiled.nominalParameters(options.asimovPoi ?? 1);
   const data = compiled.asimovData(options.asimovPoi ?? 1);
-  const freeFit = convergedFit(compiled, data, 'free fit to the Asimov data', { init: asimovPars, uncertainties: true });
+  const freeFit = convergedFit(compiled, data, 'free fit to the Asimov data', { init: asimovPars, uncertainties: true, secondStart: false });
   const muHat = freeFit.parameters[poi];
   const guess = freeFit.uncertainties?.[poi];
   const { lower: lo, upper: hi } = model.suggestedBounds();
   const objective = model.objective(data);
 
+  /**
+   * Finds d > 0 with t(muHat + side d) = level by a safeguarded Newton iteration on
+   * `s(d) = sqrt(t)`, which is close to linear (exactly so for a Gaussian likelihood):
+   * `s' = t' / (2 s)` with `t' = side d(2NLL)/dmu` at the profiled fit (envelope theorem), so
+   * each step costs one warm-started fit. A step that leaves the bracket [d_lo, d_hi] (t below,
+   * above the level) bisects instead; before the level is bracketed the step is at most 4x.
+   */
   const crossing = (side: 1 | -1): { mu: number; fit: FitResult } => {
-    let warm = freeFit.parameters;
-    const fits = new Map<number, FitResult>();
-    const profiled = (mu: number): FitResult => {
-      let r = fits.get(mu);
-      if (!r) {
-        r = fixedPoiFit(model, data, mu, { init: warm, uncertainties: false });
-        if (!r.converged) throw new NumericalError(`profileWidth: fit with ${model.poiName} fixed at ${mu} did not converge (status ${r.status})`);
-        fits.set(mu, r);
-        warm = r.parameters;
-      }
-      return r;
-    };
     const room = side > 0 ? hi[poi] - muHat : muHat - lo[poi];
-    const h = (d: number) => profiled(muHat + side * d).twiceNll - freeFit.twiceNll - level;
-    const start = Math.min(guess && guess > 0 ? guess * Math.sqrt(level) : 0.1 * Math.max(1, Math.abs(muHat)), 0.5 * room);
-    let b;
-    try {
-      b = bracketRoot(h, 0, start, { maxUpper: room, fLo: -level });
-    } catch (e) {
-      if (!(e instanceof NumericalError)) throw e;
-      throw new NumericalError(`profileWidth: t(${model.poiName}) stays below ${level} up to the POI bound ${side > 0 ? hi[poi] : lo[poi]}; widen poi.bounds (${e.message})`);
+    const target = Math.sqrt(level);
+    let warm = freeFit.parameters;
+    const profiled = (d: number) => {
+      const mu = muHat + side * d;
+      const r = fixedPoiFit(model, data, mu, { init: warm, uncertainties: false });
+      if (!r.converged) throw new NumericalError(`profileWidth: fit with ${model.poiName} fixed at ${mu} did not converge (status ${r.status})`);
+      warm = r.parameters;
+      const t = Math.max(0, r.twiceNll - freeFit.twiceNll);
+      const slope = side * objective.evaluate(r.parameters, false).gradient[poi];
+      return { mu, fit: r, t, slope };
+    };
+    let dLo = 0;
+    let dHi = Infinity;
+    let d = Math.min(guess && guess > 0 ? guess * target : 0.1 * Math.max(1, Math.abs(muHat)), 0.5 * room);
+    for (let iter = 0; iter < 60; iter++) {
+      const p = profiled(d);
+      if (p.t < level) dLo = Math.max(dLo, d);
+      else dHi = Math.min(dHi, d);
+      const s = Math.sqrt(p.t);
+      if (Math.abs(p.t - level) <= 1e-12 * level || dHi - dLo <= 1e-13 * Math.max(1, d)) return p;
+      let next = s > 0 && p.slope > 0 ? d - ((s - target) * 2 * s) / p.slope : NaN;
+      if (!(next > dLo && next < dHi)) next = Number.isFinite(dHi) ? 0.5 * (dLo + dHi) : Math.min(4 * d, room);
+      if (!Number.isFinite(dHi)) next = Math.min(next, 4 * d, room);
+      if (next >= room && d >= room) {
+        throw new NumericalError(`profileWidth: t(${model.poiName}) stays below ${level} up to the POI bound ${side > 0 ? hi[poi] : lo[poi]} (t = ${p.t}); widen poi.bounds`);
+      }
+      d = next;
     }
-    const root = findRoot(h, b.lo, b.hi, { fLo: b.fLo, fHi: b.fHi, xtol: 1e-13, rtol: 1e-12 });
-    const mu = muHat + side * root.root;
-    return { mu, fit: profiled(mu) };
+    throw new NumericalError(`profileWidth: the ${side > 0 ? 'upper' : 'lower'} crossing of t = ${level} did not converge in 60 fits`);
   };
 
   const up = crossing(1);

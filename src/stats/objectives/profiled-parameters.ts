@@ -51,6 +51,7 @@ export function profiledParameters(tm: TemplateModel, counts: ArrayLike<number>,
   const fit = convergedFit(compiled, data, options.poiValue !== undefined ? `fit with ${model.poiName} fixed at ${options.poiValue}` : 'free fit to the Asimov data', {
     init,
     poiValue: options.poiValue,
+    secondStart: false, // init is the minimum of the free fit to these Asimov data
   });
   const n = model.nPars;
   const { gradient, hessian } = model.objective(data).evaluate(fit.parameters, true);

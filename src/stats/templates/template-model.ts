@@ -23,7 +23,6 @@ export const FREE_SIGMA_IN_PYHF = 1e6;
 export interface CompiledTemplate {
   readonly counts: Float64Array;
   readonly model: HistFactoryModel;
-  readonly workspace: Workspace;
   /** The nominal parameters (inits) with the POI at `poiValue`. */
   nominalParameters(poiValue: number): Float64Array;
   /** Asimov data at the nominal parameters with the POI at `poiValue`, auxiliary data at the constraint means. */
@@ -60,6 +59,12 @@ export class TemplateModel {
   readonly channel: string;
   private readonly nuisances: Map<string, TemplateNuisance>;
   private readonly entryIndex: Map<string, number>;
+  /** The model compiled once (at unit counts); {@link compile} swaps in the yields. */
+  private readonly base: HistFactoryModel;
+  /** Per model sample: offset of its nominal counts. */
+  private readonly nominalOffset: number[];
+  /** Per (model sample x nPars + histosys parameter): offsets of the up and down counts. */
+  private readonly histosysOffset: Map<number, readonly [number, number]>;
 
   constructor(spec: TemplateSpec) {
     const parsed = templateSpecSchema.safeParse(spec);
@@ -72,6 +77,18 @@ export class TemplateModel {
     this.layout = templateLayout(spec);
     this.size = this.layout.length * spec.bins;
     this.entryIndex = new Map(this.layout.map((e, i) => [entryKey(e.sample, e.role, e.nuisance), i]));
+    const ones = new Float64Array(this.size).fill(1);
+    this.base = buildModel(this.rawWorkspace(ones, new Array<number>(spec.bins).fill(0)), {
+      interpolation: spec.interpolation,
+      unconstrained: this.unconstrainedNames(),
+    });
+    this.nominalOffset = this.base.samples.map((name) => this.offsetOf(name, 'nominal'));
+    this.histosysOffset = new Map();
+    this.base.samples.forEach((name, si) => {
+      for (const n of this.spec.samples.find((x) => x.name === name)?.shapes ?? []) {
+        this.histosysOffset.set(si * this.base.nPars + this.base.parameterIndex(n), [this.offsetOf(name, 'up', n), this.offsetOf(name, 'down', n)]);
+      }
+    });
   }
 
   /** The offset of a count array in the flat vector, or -1. */
@@ -155,10 +172,30 @@ export class TemplateModel {
    */
   compile(counts: ArrayLike<number>): CompiledTemplate {
     const c = this.checkCounts(counts);
-    const workspace = this.rawWorkspace(c, new Array<number>(this.spec.bins).fill(0));
-    const model = buildModel(workspace, {
-      interpolation: this.spec.interpolation,
-      unconstrained: this.unconstrainedNames(),
+    const B = this.spec.bins;
+    const nPars = this.base.nPars;
+    const carriers = this.spec.samples.filter((x) => x.staterror).map((x) => x.name);
+    const staterrorSigmas = new Map<string, Float64Array>();
+    if (carriers.length > 0) {
+      const sigmas = new Float64Array(B);
+      for (let b = 0; b < B; b++) {
+        let S = 0;
+        let N = 0;
+        for (const name of carriers) {
+          S += c[this.offsetOf(name, 'sumw2') + b];
+          N += c[this.offsetOf(name, 'nominal') + b];
+        }
+        sigmas[b] = N > 0 ? Math.sqrt(S) / N : 0;
+      }
+      staterrorSigmas.set(`staterror_${this.channel}`, sigmas);
+    }
+    const model = this.base.withYields({
+      nominal: (sample, bin) => c[this.nominalOffset[sample] + bin],
+      histosys: (sample, parameter, bin) => {
+        const [up, down] = this.histosysOffset.get(sample * nPars + parameter)!;
+        return { hi: c[up + bin], lo: c[down + bin] };
+      },
+      staterrorSigmas,
     });
     const nominalParameters = (poiValue: number) => {
       const p = model.suggestedInit();
@@ -168,7 +205,6 @@ export class TemplateModel {
     return {
       counts: c,
       model,
-      workspace,
       nominalParameters,
       asimovData: (poiValue) => model.data(model.expectedActualData(nominalParameters(poiValue))),
     };
@@ -184,6 +220,12 @@ export class TemplateModel {
     const obs = options.observations ?? compiled.asimovData(options.asimovPoi ?? 0).main;
     if (obs.length !== this.spec.bins) throw new InputError('argument', 'observations', `has ${obs.length} bins, the templates have ${this.spec.bins}`);
     const approximations = this.unconstrainedNames().map((n) => `free nuisance "${n}" is written with sigmas [${FREE_SIGMA_IN_PYHF}] (pyhf constrains every ${this.nuisances.get(n)!.kind === 'shape' ? 'histosys' : 'normsys'})`);
+    const codes = this.spec.interpolation ?? {};
+    if ((codes.histosys && codes.histosys !== 'code4p') || (codes.normsys && codes.normsys !== 'code4')) {
+      approximations.push(
+        `the workspace does not carry interpolation codes: build the model with modifier_settings {"normsys": {"interpcode": "${codes.normsys ?? 'code4'}"}, "histosys": {"interpcode": "${codes.histosys ?? 'code4p'}"}} in pyhf`,
+      );
+    }
     return { workspace: this.rawWorkspace(compiled.counts, obs), approximations };
   }
 

@@ -23,7 +23,11 @@ import { checkGradient } from '../../../src/autodiff/testing/check-gradient.js';
 import { fit, fixedPoiFit, hypotest } from '../../../src/stats/inference/index.js';
 import { buildModel, observedData } from '../../../src/stats/model/index.js';
 import {
+  covariance,
+  covarianceVjp,
   cramerRaoWidth,
+  fisherInformation,
+  fisherInformationVjp,
   discoverySignificance,
   expectedCls,
   profiledParameters,
@@ -167,6 +171,48 @@ describe('objective values equal src/stats on the exported workspace', () => {
       checked++;
     }
     expect(checked).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('fisherInformation and covariance', () => {
+  it('VJPs of the Fisher information and the covariance equal central differences for random cotangents', () => {
+    fc.assert(
+      fc.property(templateCaseArb(), fc.integer({ min: 1, max: 1000 }), ({ spec, counts }, seed) => {
+        const tm = new TemplateModel(spec);
+        const fi = fisherInformation(tm, counts);
+        const n = fi.compiled.model.nPars;
+        const bar = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) bar[i * n + j] = bar[j * n + i] = Math.sin(seed + 3.1 * i + 1.7 * j);
+        const dot = (m: Float64Array) => m.reduce((s, x, k) => s + x * bar[k], 0);
+        const cov = covariance(fi);
+        for (const [what, f, g] of [
+          ['fisher', (c: Float64Array) => dot(fisherInformation(tm, c).matrix), () => fisherInformationVjp(tm, fi, bar)],
+          ['covariance', (c: Float64Array) => dot(covariance(fisherInformation(tm, c))), () => covarianceVjp(tm, fi, cov, bar)],
+        ] as const) {
+          const r = checkGradient({ f, gradient: g, points: [counts], step: 1e-4, stencil: 5, tolerance: 1e-6, floor: (x) => 1e-3 * Math.max(1e-12, ...Array.from(x, Math.abs)) });
+          expect(r.worst.error, `${what}: ${JSON.stringify(r.worst)}`).toBeLessThan(1e-6);
+        }
+      }),
+      { numRuns: 15, seed: 51 },
+    );
+  });
+
+  it('the covariance is the inverse of the Fisher information on the free parameters, and the POI entry is sigma_mu squared', () => {
+    const { spec, counts } = fc.sample(templateCaseArb(), { numRuns: 1, seed: 52 })[0];
+    const tm = new TemplateModel(spec);
+    const fi = fisherInformation(tm, counts);
+    const n = fi.compiled.model.nPars;
+    const cov = covariance(fi);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        if (!fi.free[i] || !fi.free[j]) continue;
+        let s = 0;
+        for (let k = 0; k < n; k++) s += fi.matrix[i * n + k] * cov[k * n + j];
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 10);
+      }
+    }
+    const poi = fi.compiled.model.poiIndex;
+    expect(cramerRaoWidth(tm, counts).value ** 2).toBeCloseTo(cov[poi * n + poi], 14);
   });
 });
 

@@ -60,6 +60,41 @@ describe('TemplateModel', () => {
     expect(exported.twiceNll(pars, observedData(ws, exported)) - lamConstant).toBeCloseTo(c.model.twiceNll(pars, data), 9);
   });
 
+  it('compiles by swapping yields into a cached structure: equal to building the exported workspace', () => {
+    fc.assert(
+      fc.property(templateCaseArb({ freeNuisances: false }), fc.double({ min: 0.5, max: 1.5, noNaN: true }), ({ spec, counts: cs }, scale) => {
+        const tm = new TemplateModel(spec);
+        const scaled = cs.map((x, i) => x * (i % 3 === 0 ? scale : 1)); // different yields than the first compile
+        tm.compile(cs);
+        const fast = tm.compile(scaled).model;
+        const ws = parseWorkspace(JSON.parse(JSON.stringify(tm.exportWorkspace(scaled, { asimovPoi: 1 }).workspace)));
+        const slow = buildModel(ws);
+        // equal up to the last digit of the staterror widths (the workspace stores sqrt(sumw2))
+        const rounded = (m: typeof fast) =>
+          m.parameterSets.map((p) => (p.constraint.kind === 'normal' ? { ...p, constraint: { ...p.constraint, sigmas: p.constraint.sigmas.map((x) => +x.toPrecision(12)) } } : p));
+        expect(rounded(fast)).toEqual(rounded(slow));
+        const data = observedData(ws, slow);
+        const pars = slow.suggestedInit().map((p, i) => p + 0.1 * Math.sin(i + scale));
+        const a = fast.twiceNllDerivatives(pars, data, true);
+        const b = slow.twiceNllDerivatives(pars, data, true);
+        expect(Math.abs(a.value - b.value)).toBeLessThan(1e-12 * Math.abs(b.value));
+        a.gradient.forEach((g, i) => expect(Math.abs(g - b.gradient[i])).toBeLessThan(1e-10 * Math.max(1, Math.abs(b.gradient[i]))));
+        a.hessian!.forEach((h, i) => expect(Math.abs(h - b.hessian![i])).toBeLessThan(1e-10 * Math.max(1, Math.abs(b.hessian![i]))));
+      }),
+      { numRuns: 40, seed: 4 },
+    );
+  });
+
+  it('a bin without Monte Carlo weight fixes its staterror component, as pyhf does', () => {
+    const tm = new TemplateModel(SPEC);
+    const cs = Float64Array.from(counts);
+    for (const e of tm.layout) if (e.role === 'sumw2') cs[e.offset + 1] = 0;
+    const m = tm.compile(cs).model;
+    const stat = m.parameterSet('staterror_SR')!;
+    expect(stat.fixed).toEqual([false, true]);
+    expect(stat.constraint).toEqual({ kind: 'normal', auxdata: [1, 1], sigmas: [Math.sqrt(0.5 + 20) / 105, 1] });
+  });
+
   it('maps staterror widths to sumw2 and nominal counts (chain rule vs central differences)', () => {
     fc.assert(
       fc.property(templateCaseArb({ staterror: true }), ({ spec, counts: cs }) => {
@@ -85,6 +120,21 @@ describe('TemplateModel', () => {
       }),
       { numRuns: 30, seed: 3 },
     );
+  });
+
+  it('uses the interpolation codes of the spec (code0 and code1) and says so on export', () => {
+    const spec: TemplateSpec = { ...SPEC, interpolation: { histosys: 'code0', normsys: 'code1' } };
+    const tm = new TemplateModel(spec);
+    const c = tm.compile(counts);
+    expect(c.model.interpolation).toEqual({ histosys: 'code0', normsys: 'code1' });
+    const pars = c.nominalParameters(1);
+    pars[c.model.parameterIndex('r')] = 0.5;
+    pars[c.model.parameterIndex('xsec')] = -0.5;
+    // bkg bin 0: nominal 100, r up 104 -> code0 gives 100 + 0.5 * 4 = 102; code1 lo^0.5 = 0.9^0.5
+    const bkg0 = c.model.expectedDataBySample(pars).bkg[0];
+    expect(bkg0).toBeCloseTo(102 * Math.sqrt(0.9), 10);
+    const { approximations } = tm.exportWorkspace(counts);
+    expect(approximations[1]).toMatch(/modifier_settings \{"normsys": \{"interpcode": "code1"\}, "histosys": \{"interpcode": "code0"\}\}/);
   });
 
   it('rejects bad specs and counts with a message naming the place', () => {
