@@ -58,7 +58,7 @@ function benchModel(name: string, ws: ReturnType<typeof parseWorkspace>, measure
   const data = observedData(ws, model);
   let converged = true;
   // warm-up (JIT), then the measured repetitions
-  fit(model, data);
+  for (let i = 0; i < 3; i++) fit(model, data);
   const fitMs = median(Array.from({ length: REPEAT }, () => time(() => (converged = fit(model, data).converged && converged))));
   let hypotestMs = NaN;
   try {

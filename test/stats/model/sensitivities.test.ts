@@ -50,14 +50,17 @@ function yieldCoordinates(ws: Workspace, model: HistFactoryModel) {
 /** A deterministic pseudo-random cotangent in [-1, 1] from a seed (cheap to shrink). */
 const cotangentArb = fc.integer({ min: 1, max: 1000 }).map((seed) => Array.from({ length: 400 }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233)));
 
+/** A workspace, a parameter point of its model and a cotangent. */
+const caseArb = workspaceArb.chain((ws) => {
+  const model = buildModel(ws);
+  return fc.tuple(fc.constant(ws), parametersArb(model.parameterNames, model.parameterSets.flatMap((p) => new Array<string>(p.size).fill(p.type))), cotangentArb);
+});
+
 describe('HistFactoryModel.ratesVjp', () => {
   it('equals central differences of lambda and its Jacobian with respect to the yields', () => {
     fc.assert(
       fc.property(
-        workspaceArb.chain((ws) => {
-          const model = buildModel(ws);
-          return fc.tuple(fc.constant(ws), parametersArb(model.parameterNames, model.parameterSets.flatMap((p) => new Array<string>(p.size).fill(p.type))), cotangentArb);
-        }),
+        caseArb,
         ([ws, pars, cot]) => {
           const model = buildModel(ws);
           const nb = model.nMainBins;
@@ -98,10 +101,7 @@ describe('twiceNllSensitivities', () => {
   it('value and mixed derivatives with respect to main and auxiliary data equal central differences', () => {
     fc.assert(
       fc.property(
-        workspaceArb.chain((ws) => {
-          const model = buildModel(ws);
-          return fc.tuple(fc.constant(ws), parametersArb(model.parameterNames, model.parameterSets.flatMap((p) => new Array<string>(p.size).fill(p.type))), cotangentArb);
-        }),
+        caseArb,
         ([ws, pars, cot]) => {
           const model = buildModel(ws);
           const data = observedData(ws, model);
