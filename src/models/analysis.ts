@@ -1,0 +1,131 @@
+/**
+ * An analysis ties a summary to a template model: which dataset fills each sample, its expected
+ * yield, how each shape variation is made (its own dataset, or a differentiable transform of the
+ * sample's events, e.g. INFERNO's shift of a feature by the nuisance), and how the summary is
+ * binned (KDE of a score, or softmax of logits in training; fixed bins or argmax in evaluation).
+ *
+ * Per-event weights in a batch of size m drawn from a dataset of n events with weights w:
+ * `w_i' = expected w_i / (mean(w) m)`, so the counts estimate the expected yields; the staterror
+ * template (sum of squared weights of the full dataset) is estimated by `(n / m) sum w_i'^2`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { kdeHistogram, type Bandwidth, type KdeKernel } from '../autodiff/kde-histogram.js';
+import { softmaxHistogram } from '../autodiff/softmax-histogram.js';
+import { InputError } from '../stats/errors.js';
+import { TemplateModel, type TemplateSpec } from '../stats/templates/index.js';
+import type { Dataset } from './data.js';
+import type { Summary } from './summary.js';
+
+/** How a summary's output becomes counts. */
+export type Binning =
+  | { readonly kind: 'softmax'; readonly temperature: number }
+  | { readonly kind: 'kde'; readonly edges: readonly number[]; readonly bandwidth: Bandwidth; readonly kernel?: KdeKernel };
+
+/** Where a shape variation's events come from. */
+export type VariationSource =
+  | { readonly kind: 'dataset'; readonly dataset: string; readonly expected?: number }
+  | { readonly kind: 'transform'; readonly apply: (x: tf.Tensor2D) => tf.Tensor2D; readonly expectedFactor?: number };
+
+/** A sample of the template model, filled from a dataset. */
+export interface AnalysisSample {
+  readonly dataset: string;
+  /** Expected yield of the sample (sum of its event weights after scaling). */
+  readonly expected: number;
+}
+
+export interface AnalysisSpec {
+  readonly template: TemplateSpec;
+  /** Per template sample. */
+  readonly samples: Readonly<Record<string, AnalysisSample>>;
+  /** Per `${sample}:${nuisance}` shape variation. */
+  readonly variations?: Readonly<Record<string, { readonly up: VariationSource; readonly down: VariationSource }>>;
+  readonly binning: Binning;
+  /** Added to every soft count (keeps rates positive); default 1e-3 x the smallest expected yield / bins. */
+  readonly floor?: number;
+}
+
+/** A compiled analysis. */
+export class Analysis {
+  readonly spec: AnalysisSpec;
+  readonly templateModel: TemplateModel;
+  readonly bins: number;
+  readonly floor: number;
+
+  constructor(spec: AnalysisSpec) {
+    this.spec = spec;
+    this.templateModel = new TemplateModel(spec.template);
+    this.bins = spec.template.bins;
+    const b = spec.binning;
+    if (b.kind === 'kde' && b.edges.length - 1 !== this.bins) throw new InputError('argument', 'analysis binning.edges', `gives ${b.edges.length - 1} bins, the template has ${this.bins}`);
+    if (b.kind === 'softmax' && !(b.temperature > 0)) throw new InputError('argument', 'analysis binning.temperature', `must be positive, got ${b.temperature}`);
+    for (const e of this.templateModel.layout) {
+      if (!spec.samples[e.sample]) throw new InputError('argument', `analysis samples["${e.sample}"]`, 'is missing: every template sample needs a dataset and an expected yield');
+      if ((e.role === 'up' || e.role === 'down') && !spec.variations?.[`${e.sample}:${e.nuisance}`]) {
+        throw new InputError('argument', `analysis variations["${e.sample}:${e.nuisance}"]`, 'is missing: every shape nuisance of a sample needs an up and a down source');
+      }
+    }
+    for (const [name, s] of Object.entries(spec.samples)) {
+      if (!(s.expected > 0)) throw new InputError('argument', `analysis samples["${name}"].expected`, `must be positive, got ${s.expected}`);
+    }
+    const smallest = Math.min(...Object.values(spec.samples).map((s) => s.expected));
+    this.floor = spec.floor ?? (1e-3 * smallest) / this.bins;
+  }
+
+  /** The dataset names the analysis reads. */
+  datasetNames(): string[] {
+    const names = new Set(Object.values(this.spec.samples).map((s) => s.dataset));
+    for (const v of Object.values(this.spec.variations ?? {})) for (const src of [v.up, v.down]) if (src.kind === 'dataset') names.add(src.dataset);
+    return [...names];
+  }
+
+  /** Soft counts [bins] of summary outputs with per-event weights. */
+  softCounts(outputs: tf.Tensor2D, weights: tf.Tensor1D): tf.Tensor1D {
+    const b = this.spec.binning;
+    return tf.tidy(() => {
+      const c = b.kind === 'softmax'
+        ? softmaxHistogram(outputs, { temperature: b.temperature, weights })
+        : kdeHistogram(tf.reshape(outputs, [-1]) as tf.Tensor1D, { edges: b.edges, bandwidth: b.bandwidth, kernel: b.kernel, weights, overflow: 'fold' });
+      return tf.add(c, this.floor) as tf.Tensor1D;
+    });
+  }
+
+  /** Hard bin index of each summary output (argmax, or the fixed edges with overflow folded). */
+  hardBins(outputs: Float32Array, n: number): Int32Array {
+    const b = this.spec.binning;
+    const out = new Int32Array(n);
+    if (b.kind === 'softmax') {
+      const k = this.bins;
+      for (let i = 0; i < n; i++) {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (outputs[i * k + j] > outputs[i * k + best]) best = j;
+        out[i] = best;
+      }
+    } else {
+      const e = b.edges;
+      for (let i = 0; i < n; i++) {
+        const s = outputs[i];
+        let k = 0;
+        while (k < this.bins - 1 && s >= e[k + 1]) k++;
+        out[i] = k;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The expected yield scale of a dataset's events: per-event weight factor so that the
+   * dataset's (weighted) events sum to `expected`.
+   */
+  static eventWeights(d: Dataset, expected: number, idx?: ArrayLike<number>): Float32Array {
+    const n = idx ? idx.length : d.n;
+    let sumW = d.n;
+    if (d.weights) {
+      sumW = 0;
+      for (let i = 0; i < d.n; i++) sumW += d.weights[i];
+    }
+    const scale = (expected * d.n) / (sumW * n); // expected w_i / (mean(w) n)
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = scale * (d.weights ? d.weights[idx ? idx[i] : i] : 1);
+    return out;
+  }
+}
