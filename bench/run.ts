@@ -9,7 +9,9 @@
  *   and 2, 5, 10 nuisances (target: under 1 ms for 20 bins and 5 nuisances);
  * - the tfjs ops (bench/ops.ts): soft histograms forward + backward for 1e4, 1e5, 1e6 events on
  *   wasm and cpu (target: KDE of 1e5 events under 30 ms on wasm) and an MLP step with tfjs's and
- *   diffinfer's BatchMatMul gradient.
+ *   diffinfer's BatchMatMul gradient;
+ * - training steps (bench/training.ts): MLP 3-100-100-10, batch 2000, wasm, every objective
+ *   against BCE (target: inference-aware step at most 1.5x the BCE step).
  *
  * Targets against pyhf 0.7 (numpy, scipy) on the same machine: 340 ms per fit and 1850 ms per
  * hypotest on fixture case-00, ~1.0 s for its CLI `cls`: at least 20x faster in-process and
@@ -26,6 +28,7 @@ import { buildModel, observedData } from '../src/stats/model/index.js';
 import { loadWorkspace, parseWorkspace } from '../src/stats/workspace/index.js';
 import { runObjectivesBench } from './objectives.js';
 import { runOpsBench } from './ops.js';
+import { runTrainingBench } from './training.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIX = join(ROOT, 'test', 'fixtures');
@@ -151,9 +154,13 @@ async function main(): Promise<void> {
     `\n20 bins, 5 nuisances, value + gradient: ${Object.entries(differentiable.objective20Bins5NuisancesMs).map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join(', ')} (target < 1 ms)\n` +
       `KDE histogram of 1e5 events, 10 bins, forward + backward on wasm: gaussian ${differentiable.kde1e5WasmMs.gaussian.toFixed(1)} ms, logistic ${differentiable.kde1e5WasmMs.logistic.toFixed(1)} ms (target < 30 ms)\n`,
   );
+  // training steps
+  const training = await runTrainingBench();
+  process.stdout.write(`\n${'objective'.padEnd(16)}${pad('batch', 7)}${pad('net rows', 10)}${pad('step ms', 10)}${pad('x bce', 8)}\n`);
+  for (const r of training) process.stdout.write(`${r.objective.padEnd(16)}${pad(r.batch, 7)}${pad(r.networkRows, 10)}${pad(r.stepMs.toFixed(2), 10)}${pad(r.ratioToBce.toFixed(2), 8)}\n`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const out = join(ROOT, 'bench', 'results', `bench-${stamp}.json`);
-  writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, repeat: REPEAT, pyhfReference: PYHF, summary, rows, differentiable, objectives, ops }, null, 2)}\n`);
+  writeFileAtomic(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, repeat: REPEAT, pyhfReference: PYHF, summary, rows, differentiable, objectives, ops, training }, null, 2)}\n`);
   process.stdout.write(`wrote ${out}\n`);
 }
 

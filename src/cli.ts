@@ -203,6 +203,71 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--json', 'print JSON')
     .action((ws, opts) => run(inspectCommand(ws, opts)));
 
+  // Training and application commands: TensorFlow.js and the experiments load only here.
+  const experiments = () => import('../experiments/commands.js');
+  const training = (cmd: Command) =>
+    cmd
+      .requiredOption('--out <dir>', 'output directory: models, results.json, report.md, plots/')
+      .option('--seeds <k>', 'number of seeds (0 .. k-1)', '1')
+      .option('--epochs <n>', 'training epochs (an epoch: every training event once, in batches)', '200')
+      .option('--train-events <n>', 'training events per process', '100000')
+      .option('--test-events <n>', 'fresh test events per process', '1000000')
+      .option('--batch <n>', 'events per step over both processes', '2000')
+      .option('--lr <x>', 'Adam learning rate', '0.001')
+      .option('--patience <n>', 'stop after n epochs without a better validation width')
+      .option('--backend <name>', 'tfjs backend: auto, gpu, node, wasm, cpu (default: DIFFINFER_BACKEND or auto)')
+      .option('--no-progress', 'no progress bar on stderr');
+
+  training(program.command('inferno').description("train and evaluate on INFERNO's synthetic benchmark (arXiv:1806.04743); writes models, results.json, report.md and plots"))
+    .option('--benchmark <n>', 'benchmark 0-4', '2')
+    .option('--method <list>', 'inferno, profile-width, bce or cls (comma-separated for several)', 'inferno')
+    .action(async (opts) => {
+      const x = await experiments();
+      run(await x.infernoCommand('inferno', x.parseBenchmarks(opts.benchmark, '--benchmark'), x.parseMethods(opts.method, x.INFERNO_METHODS, '--method') as never, opts));
+    });
+
+  training(program.command('ablate').description('the paper-style table: every method on every benchmark over seeds'))
+    .option('--benchmarks <list>', 'benchmarks, e.g. 0-4 or 2,4', '0-4')
+    .option('--methods <list>', 'methods, comma-separated', 'bce,inferno,profile-width')
+    .action(async (opts) => {
+      const x = await experiments();
+      run(await x.infernoCommand('ablate', x.parseBenchmarks(opts.benchmarks), x.parseMethods(opts.methods, x.INFERNO_METHODS, '--methods') as never, opts));
+    });
+
+  program
+    .command('neos')
+    .description('the neos problem (arXiv:2203.05570): train with each objective, report CLs, sigma_mu and Z0')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--objective <list>', 'cls, inferno, z0 or bce (comma-separated for several)', 'cls')
+    .option('--seeds <k>', 'number of seeds', '1')
+    .option('--steps <n>', 'training steps', '600')
+    .option('--backend <name>', 'tfjs backend')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(async (opts) => {
+      const x = await experiments();
+      run(await x.neosCommand(x.parseMethods(opts.objective, x.NEOS_OBJECTIVES, '--objective') as never, opts));
+    });
+
+  program
+    .command('apply')
+    .description('run a saved summary on events (CSV or Parquet); writes per event the hard bin (column "bin") and the outputs as CSV')
+    .requiredOption('--model <dir>', 'model directory written by inferno/ablate/neos')
+    .requiredOption('--input <file>', 'events, .csv (header row) or .parquet, with the columns the model was trained on')
+    .requiredOption('--output <file>', 'CSV to write (atomically)')
+    .option('--backend <name>', 'tfjs backend')
+    .action(async (opts) => run(await (await experiments()).applyCommand(opts)));
+
+  program
+    .command('export')
+    .description('the trained analysis as a pyhf workspace (templates from a fresh sample), for diffinfer cls/fit and pyhf')
+    .requiredOption('--model <dir>', 'model directory written by diffinfer inferno')
+    .requiredOption('--benchmark <n>', 'INFERNO benchmark 0-4')
+    .requiredOption('--out <file>', 'workspace JSON to write (atomically)')
+    .option('--events <n>', 'events per process of the fresh sample', '1000000')
+    .option('--asimov-poi <mu>', 'observations: Asimov data at this POI value', '0')
+    .option('--backend <name>', 'tfjs backend')
+    .action(async (opts) => run(await (await experiments()).exportCommand(opts)));
+
   return program;
 }
 

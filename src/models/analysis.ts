@@ -89,27 +89,9 @@ export class Analysis {
     });
   }
 
-  /** Hard bin index of each summary output (argmax, or the fixed edges with overflow folded). */
+  /** Hard bin index of each summary output (see {@link hardBins}). */
   hardBins(outputs: Float32Array, n: number): Int32Array {
-    const b = this.spec.binning;
-    const out = new Int32Array(n);
-    if (b.kind === 'softmax') {
-      const k = this.bins;
-      for (let i = 0; i < n; i++) {
-        let best = 0;
-        for (let j = 1; j < k; j++) if (outputs[i * k + j] > outputs[i * k + best]) best = j;
-        out[i] = best;
-      }
-    } else {
-      const e = b.edges;
-      for (let i = 0; i < n; i++) {
-        const s = outputs[i];
-        let k = 0;
-        while (k < this.bins - 1 && s >= e[k + 1]) k++;
-        out[i] = k;
-      }
-    }
-    return out;
+    return hardBins(this.spec.binning, this.bins, outputs, n);
   }
 
   /**
@@ -128,4 +110,39 @@ export class Analysis {
     for (let i = 0; i < n; i++) out[i] = scale * (d.weights ? d.weights[idx ? idx[i] : i] : 1);
     return out;
   }
+}
+
+/**
+ * Hard bin index of each of `n` summary outputs: the argmax of K logits (row-major [n, K]) for
+ * softmax binning, or the bin of the score among the fixed edges for KDE binning (below the first
+ * edge: bin 0; at or above the last: the last bin).
+ *
+ * @example
+ * ```ts
+ * hardBins({ kind: 'kde', edges: [0, 0.5, 1], bandwidth: { relative: 0.5 } }, 2, Float32Array.from([0.2, 0.7]), 2); // [0, 1]
+ * ```
+ */
+export function hardBins(binning: Binning, bins: number, outputs: Float32Array, n: number): Int32Array {
+  const out = new Int32Array(n);
+  if (binning.kind === 'softmax') {
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < bins; j++) if (outputs[i * bins + j] > outputs[i * bins + best]) best = j;
+      out[i] = best;
+    }
+  } else {
+    const e = binning.edges;
+    for (let i = 0; i < n; i++) {
+      const s = outputs[i];
+      let lo = 0;
+      let hi = bins - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (s >= e[mid]) lo = mid;
+        else hi = mid - 1;
+      }
+      out[i] = lo;
+    }
+  }
+  return out;
 }

@@ -16,12 +16,15 @@ export function summaryOutputs(summary: Summary, d: Dataset, transform?: (x: tf.
   const out = new Float32Array(d.n * width);
   for (let start = 0; start < d.n; start += chunk) {
     const m = Math.min(chunk, d.n - start);
-    const values = tf.tidy(() => {
+    // the tensor leaves tidy and is read outside it: tidy would walk a returned typed array
+    // element by element looking for tensors (~1 us per value)
+    const y = tf.tidy(() => {
       let x = tf.tensor2d(d.x.subarray(start * d.dim, (start + m) * d.dim), [m, d.dim]);
       if (transform) x = transform(x);
-      return summary.apply(x).dataSync() as Float32Array;
+      return summary.apply(x);
     });
-    out.set(values, start * width);
+    out.set(y.dataSync() as Float32Array, start * width);
+    y.dispose();
   }
   return out;
 }

@@ -22,6 +22,6 @@ export {
   type SerializedOptimizerState,
 } from './optimizers.js';
 export { BatchSampler, dataset, gatherRows, type Dataset, type SamplerState } from './data.js';
-export { Analysis, type AnalysisSample, type AnalysisSpec, type Binning, type VariationSource } from './analysis.js';
+export { Analysis, hardBins, type AnalysisSample, type AnalysisSpec, type Binning, type VariationSource } from './analysis.js';
 export { evaluateHard, hardTemplateCounts, summaryOutputs, withoutEmptyBins, type HardEvaluation } from './evaluate.js';
 export { train, TRAIN_OBJECTIVES, type StepRecord, type TrainObjective, type TrainOptions, type TrainResult } from './trainer.js';

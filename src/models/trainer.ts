@@ -15,8 +15,10 @@
  * loss or gradient, or a statistics head that fails, stops training with a message naming the
  * step; the weights go back to the last good step (and the last checkpoint stays on disk).
  * Validation runs on hard histograms of the validation datasets every `validation.every` steps
- * (the Cramér-Rao width, what reports use); early stopping after `patience` validations
- * without improvement, and the best weights are restored at the end.
+ * (the Cramér-Rao width, what reports use). The best step is chosen by that width for the
+ * inference-aware objectives and by the validation loss for `bce` (a classifier is selected by
+ * its own criterion, not by the physics width it was not trained for); early stopping after
+ * `patience` validations without improvement, and the best weights are restored at the end.
  *
  * Checkpoints (every `checkpoint.every` steps, `checkpoint.json`, written atomically) hold the
  * weights, the optimiser state, the sampler state, the history and the best weights, so
@@ -33,7 +35,7 @@ import { countsHead, cramerRaoWidth, discoverySignificance, expectedCls, profile
 import type { TemplateModel } from '../stats/templates/index.js';
 import { Analysis, type VariationSource } from './analysis.js';
 import { BatchSampler, gatherRows, type Dataset, type SamplerState } from './data.js';
-import { evaluateHard } from './evaluate.js';
+import { evaluateHard, summaryOutputs } from './evaluate.js';
 import {
   applyGradients,
   deserializeState,
@@ -82,6 +84,8 @@ export interface StepRecord {
   readonly stepMs: number;
   /** Cramér-Rao width of the POI on hard histograms of the validation datasets. */
   readonly validation?: number;
+  /** `bce`: the binary cross-entropy on the validation datasets (what selects the best step). */
+  readonly validationLoss?: number;
 }
 
 export interface TrainResult {
@@ -89,6 +93,7 @@ export interface TrainResult {
   /** Steps done (including those before a resume). */
   readonly steps: number;
   readonly history: readonly StepRecord[];
+  /** The step the weights come from, and its validation metric (width, or loss for `bce`). */
   readonly best?: { readonly step: number; readonly validation: number };
   readonly message?: string;
 }
@@ -279,14 +284,24 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
       }
       step++;
       let validation: number | undefined;
+      let validationLoss: number | undefined;
       if (options.validation && (step % options.validation.every === 0 || step === options.steps)) {
         validation = evaluateHard(summary, analysis, options.validation.datasets).sigmaFisher;
-        if (!best || validation < best.validation) {
-          best = { step, validation, weights: snapshot() };
+        if (!lossHead) validationLoss = validationBce(summary, analysis, options.validation.datasets);
+        const metric = validationLoss ?? validation;
+        if (!best || metric < best.validation) {
+          best = { step, validation: metric, weights: snapshot() };
           sinceBest = 0;
         } else sinceBest++;
       }
-      const record: StepRecord = { step, loss, learningRate: lr, stepMs: performance.now() - t0, ...(validation !== undefined ? { validation } : {}) };
+      const record: StepRecord = {
+        step,
+        loss,
+        learningRate: lr,
+        stepMs: performance.now() - t0,
+        ...(validation !== undefined ? { validation } : {}),
+        ...(validationLoss !== undefined ? { validationLoss } : {}),
+      };
       history.push(record);
       if (options.jsonl) appendFileSync(options.jsonl, `${JSON.stringify(record)}\n`);
       options.onStep?.(record);
@@ -294,7 +309,7 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
       if (options.checkpoint && step % options.checkpoint.every === 0) saveCheckpoint();
       if (options.validation?.patience !== undefined && validation !== undefined && sinceBest > options.validation.patience) {
         status = 'early-stopped';
-        message = `no improvement of the validation width for ${sinceBest} validations (best ${best!.validation} at step ${best!.step})`;
+        message = `no improvement of the validation ${lossHead ? 'width' : 'loss'} for ${sinceBest} validations (best ${best!.validation} at step ${best!.step})`;
         break;
       }
     }
@@ -304,6 +319,26 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
   }
   if (best && (options.restoreBest ?? true)) restore(best.weights);
   return { status, steps: step, history, best: best && { step: best.step, validation: best.validation }, message };
+}
+
+/** The balanced binary cross-entropy of a score summary on whole datasets (float64 sum). */
+function validationBce(summary: Summary, analysis: Analysis, datasets: Readonly<Record<string, Dataset>>): number {
+  const eps = 1e-7;
+  let total = 0;
+  for (const label of [1, 0] as const) {
+    const samples = analysis.spec.template.samples.filter((s) => (s.signal ? 1 : 0) === label).map((s) => analysis.spec.samples[s.name]);
+    const sumExpected = samples.reduce((t, s) => t + s.expected, 0);
+    for (const s of samples) {
+      const p = summaryOutputs(summary, datasets[s.dataset]);
+      let acc = 0;
+      for (let i = 0; i < p.length; i++) {
+        const q = Math.min(1 - eps, Math.max(eps, p[i]));
+        acc -= Math.log(label === 1 ? q : 1 - q);
+      }
+      total += (0.5 * (s.expected / sumExpected) * acc) / p.length;
+    }
+  }
+  return total;
 }
 
 /** Balanced binary cross-entropy of a score: signal samples (label 1) against the others. */

@@ -1,0 +1,218 @@
+/**
+ * INFERNO's five inference benchmarks on the 3D synthetic problem (de Castro & Dorigo,
+ * arXiv:1806.04743, section 4) as analyses, and the paper's Table 2 for reference.
+ *
+ * | benchmark | s | r | lambda | b |
+ * |---|---|---|---|---|
+ * | 0 | free | fixed at 2.0 | fixed at 3.0 | fixed at 1000 |
+ * | 1 | free | free | fixed at 3.0 | fixed at 1000 |
+ * | 2 | free | free | free | fixed at 1000 |
+ * | 3 | free | N(2.0, 0.4) | N(3.0, 1.0) | fixed at 1000 |
+ * | 4 | free | N(2.0, 0.4) | N(3.0, 1.0) | N(1000, 100) |
+ *
+ * The template model: the POI `mu` scales the signal template (`s = 50 mu`, so
+ * `sigma_s = 50 sigma_mu`); the background carries the shape nuisances `r` and `lambda` as
+ * histosys with templates at `r = 2.2 / 1.8` ({@link shiftR}`(+-0.2)` of the nominal events) and
+ * `lambda = 3.5 / 2.5` ({@link rescaleLambda}`(3, 3.5)` / `(3, 2.5)`), in the units
+ * `alpha_r = (r - 2) / 0.2` and `alpha_lambda = (lambda - 3) / 0.5` — so `r ~ N(2.0, 0.4)` is
+ * `alpha_r ~ N(0, 2)` and `lambda ~ N(3.0, 1.0)` is `alpha_lambda ~ N(0, 2)` (the steps 0.2 and
+ * 0.5 are the authors' `template_model.py`); benchmark 4 adds a normalisation `b` (in units of
+ * 1000 events) constrained by `N(1, 0.1)`. Interpolation between the templates is pyhf's
+ * code4p; at the nominal point its slope `(up - down) / 2` equals the authors'
+ * quadratic-inside/linear-outside rule, so Cramér-Rao widths are the same.
+ */
+import type { AnalysisSpec, Binning, VariationSource } from '../../src/models/analysis.js';
+import { InputError } from '../../src/stats/errors.js';
+import type { TemplateNuisance, TemplateSpec } from '../../src/stats/templates/spec.js';
+import { INFERNO_NOMINAL, rescaleLambda, shiftR } from '../simulators/inferno.js';
+
+/** The benchmark numbers of the paper. */
+export type InfernoBenchmark = 0 | 1 | 2 | 3 | 4;
+
+/** All benchmarks, in order. */
+export const INFERNO_BENCHMARKS: readonly InfernoBenchmark[] = [0, 1, 2, 3, 4];
+
+/** How a nuisance is treated in a benchmark, in its physical units. */
+export type InfernoTreatment = 'fixed' | 'free' | { readonly mean: number; readonly sigma: number };
+
+/** The treatment of r, lambda and b per benchmark (section 4 of the paper). */
+export const INFERNO_BENCHMARK_NUISANCES: Readonly<Record<InfernoBenchmark, { readonly r: InfernoTreatment; readonly lambda: InfernoTreatment; readonly b: InfernoTreatment }>> = {
+  0: { r: 'fixed', lambda: 'fixed', b: 'fixed' },
+  1: { r: 'free', lambda: 'fixed', b: 'fixed' },
+  2: { r: 'free', lambda: 'free', b: 'fixed' },
+  3: { r: { mean: 2.0, sigma: 0.4 }, lambda: { mean: 3.0, sigma: 1.0 }, b: 'fixed' },
+  4: { r: { mean: 2.0, sigma: 0.4 }, lambda: { mean: 3.0, sigma: 1.0 }, b: { mean: 1000, sigma: 100 } },
+};
+
+/** The template steps: the up/down templates sit at nominal +- step (alpha = +-1). */
+export const INFERNO_TEMPLATE_STEPS = { r: 0.2, lambda: 0.5 } as const;
+
+/** Bounds of the shape nuisances in alpha units (r in [0, 4], lambda in [-2, 8]). */
+export const INFERNO_ALPHA_BOUNDS: readonly [number, number] = [-10, 10];
+
+/** Bounds of the POI mu (s in [0, 500]). */
+export const INFERNO_POI_BOUNDS: readonly [number, number] = [0, 10];
+
+/** The dataset names an INFERNO analysis reads. */
+export const INFERNO_DATASETS = { signal: 'signal', background: 'background' } as const;
+
+function checkBenchmark(benchmark: number, where: string): asserts benchmark is InfernoBenchmark {
+  if (!INFERNO_BENCHMARKS.includes(benchmark as InfernoBenchmark)) throw new InputError('argument', where, `must be one of 0, 1, 2, 3, 4, got ${benchmark}`);
+}
+
+function shapeNuisance(name: 'r' | 'lambda', t: InfernoTreatment): TemplateNuisance {
+  const step = INFERNO_TEMPLATE_STEPS[name];
+  const nominal = INFERNO_NOMINAL[name];
+  if (t === 'fixed') return { name, kind: 'shape', constraint: { kind: 'free' }, bounds: INFERNO_ALPHA_BOUNDS, init: 0, fixed: true };
+  if (t === 'free') return { name, kind: 'shape', constraint: { kind: 'free' }, bounds: INFERNO_ALPHA_BOUNDS, init: 0 };
+  return { name, kind: 'shape', constraint: { kind: 'normal', mean: (t.mean - nominal) / step, sigma: t.sigma / step }, bounds: INFERNO_ALPHA_BOUNDS, init: 0 };
+}
+
+/**
+ * The template model of a benchmark with `bins` bins: samples `signal` (scaled by `mu`) and
+ * `background`; benchmark 0 has no nuisances, benchmarks 1-4 carry the shape nuisances `r` and
+ * `lambda` (`fixed: true` where the benchmark fixes them), benchmark 4 the normalisation `b`.
+ *
+ * @example
+ * ```ts
+ * infernoTemplateSpec(3, 10).nuisances; // r and lambda, each constrained by N(0, 2)
+ * ```
+ */
+export function infernoTemplateSpec(benchmark: InfernoBenchmark, bins: number): TemplateSpec {
+  checkBenchmark(benchmark, 'infernoTemplateSpec benchmark');
+  if (!Number.isInteger(bins) || bins < 1) throw new InputError('argument', 'infernoTemplateSpec bins', `must be a positive integer, got ${bins}`);
+  const t = INFERNO_BENCHMARK_NUISANCES[benchmark];
+  const nuisances: TemplateNuisance[] = [];
+  if (benchmark > 0) nuisances.push(shapeNuisance('r', t.r), shapeNuisance('lambda', t.lambda));
+  if (t.b !== 'fixed') {
+    const b = INFERNO_NOMINAL.b;
+    nuisances.push(
+      t.b === 'free'
+        ? { name: 'b', kind: 'normalisation', constraint: { kind: 'free' } }
+        : { name: 'b', kind: 'normalisation', constraint: { kind: 'normal', mean: t.b.mean / b, sigma: t.b.sigma / b } },
+    );
+  }
+  return {
+    bins,
+    poi: { name: 'mu', bounds: INFERNO_POI_BOUNDS, init: 1 },
+    samples: [
+      { name: 'signal', signal: true },
+      {
+        name: 'background',
+        ...(benchmark > 0 ? { shapes: ['r', 'lambda'] } : {}),
+        ...(t.b !== 'fixed' ? { normalisations: ['b'] } : {}),
+      },
+    ],
+    nuisances,
+  };
+}
+
+/**
+ * The analysis of a benchmark: datasets `signal` and `background` (generated at the nominal
+ * point, expected yields 50 and 1000), the shape variations as transforms of the background
+ * events, and the given binning of the summary.
+ *
+ * @throws InputError naming the argument for an unknown benchmark or a bad bin count (a KDE
+ *   binning whose edges do not give `bins` bins fails in `new Analysis(spec)`).
+ * @example
+ * ```ts
+ * const analysis = new Analysis(infernoAnalysis(2, { kind: 'softmax', temperature: 0.1 }, 10));
+ * const datasets = {
+ *   signal: simulateInferno({ process: 'signal', n: 100_000, seed: 1 }),
+ *   background: simulateInferno({ process: 'background', n: 100_000, seed: 1 }),
+ * };
+ * ```
+ */
+export function infernoAnalysis(benchmark: InfernoBenchmark, binning: Binning, bins: number): AnalysisSpec {
+  checkBenchmark(benchmark, 'infernoAnalysis benchmark');
+  if (!Number.isInteger(bins) || bins < 1) throw new InputError('argument', 'infernoAnalysis bins', `must be a positive integer, got ${bins}`);
+  const template = infernoTemplateSpec(benchmark, bins);
+  const { r: stepR, lambda: stepL } = INFERNO_TEMPLATE_STEPS;
+  const lambda = INFERNO_NOMINAL.lambda;
+  const transform = (apply: Extract<VariationSource, { kind: 'transform' }>['apply']): VariationSource => ({ kind: 'transform', apply });
+  return {
+    template,
+    samples: {
+      signal: { dataset: INFERNO_DATASETS.signal, expected: INFERNO_NOMINAL.s },
+      background: { dataset: INFERNO_DATASETS.background, expected: INFERNO_NOMINAL.b },
+    },
+    ...(benchmark > 0
+      ? {
+          variations: {
+            'background:r': { up: transform(shiftR(stepR)), down: transform(shiftR(-stepR)) },
+            'background:lambda': { up: transform(rescaleLambda(lambda, lambda + stepL)), down: transform(rescaleLambda(lambda, lambda - stepL)) },
+          },
+        }
+      : {}),
+    binning,
+  };
+}
+
+/** A Table 2 entry: the median over 100 trainings and the distances to its 84% and 36% quantiles. */
+export interface PaperWidth {
+  readonly median: number;
+  readonly plus: number;
+  readonly minus: number;
+}
+
+const w = (median: number, plus: number, minus: number): PaperWidth => ({ median, plus, minus });
+
+/**
+ * Table 2 of arXiv:1806.04743: the expected uncertainty on `s` (Cramér-Rao widths from the Fisher
+ * matrix of the Asimov template likelihood, as `code/benchmarking.py` computes them) per
+ * benchmark 0-4, copied from `paper/table.tex` of github.com/pablodecm/paper-inferno (the
+ * authors' repository; the same numbers appear as the "Paper" rows of the results figure of
+ * github.com/GilesStrong/pytorch_inferno). The errors of the trained rows are the distances
+ * from the median to the 84% and the 36% quantiles over 100 random initialisations (the
+ * authors' `notebooks/results.ipynb` takes the 0.36 quantile). NN classifier: 10 uniform bins of
+ * the signal probability of a cross-entropy-trained network; INFERNO k: trained on benchmark k,
+ * 10 softmax outputs assigned by argmax; optimal classifier: 10 uniform bins of
+ * `f_s / (f_s + f_b)` at the nominal point; analytical likelihood: the unbinned extended
+ * likelihood (the floor). Evaluated on the authors' 1e5-event validation sample per process.
+ */
+export const INFERNO_TABLE2 = {
+  source: 'arXiv:1806.04743 Table 2 (paper/table.tex, github.com/pablodecm/paper-inferno)',
+  nnClassifier: [w(14.99, 0.02, 0.0), w(18.94, 0.11, 0.05), w(23.94, 0.52, 0.17), w(21.54, 0.27, 0.05), w(26.71, 0.56, 0.11)],
+  /** `inferno[k][j]`: INFERNO trained on benchmark k, evaluated on benchmark j. */
+  inferno: [
+    [w(15.51, 0.09, 0.02), w(18.34, 5.17, 0.51), w(23.24, 6.54, 1.22), w(21.38, 3.15, 0.69), w(26.38, 7.63, 1.36)],
+    [w(15.8, 0.14, 0.04), w(16.79, 0.17, 0.05), w(21.41, 2.0, 0.53), w(20.29, 1.2, 0.39), w(24.26, 2.35, 0.71)],
+    [w(15.71, 0.15, 0.04), w(16.87, 0.19, 0.06), w(16.95, 0.18, 0.04), w(16.88, 0.17, 0.03), w(18.67, 0.25, 0.05)],
+    [w(15.7, 0.21, 0.04), w(16.91, 0.2, 0.05), w(16.97, 0.21, 0.04), w(16.89, 0.18, 0.03), w(18.69, 0.27, 0.04)],
+    [w(15.71, 0.32, 0.06), w(16.89, 0.3, 0.07), w(16.95, 0.38, 0.05), w(16.88, 0.4, 0.05), w(18.68, 0.58, 0.07)],
+  ],
+  optimalClassifier: [14.97, 19.12, 24.93, 22.13, 27.98],
+  analyticalLikelihood: [14.71, 15.52, 15.65, 15.62, 16.89],
+} as const;
+
+/**
+ * The paper's numbers for one benchmark: the NN classifier and the INFERNO model trained on it
+ * (medians), the optimal classifier and the analytical-likelihood floor.
+ *
+ * @example
+ * ```ts
+ * infernoPaperWidths(2); // { nnClassifier: 23.94, inferno: 16.95, optimalClassifier: 24.93, analyticalLikelihood: 15.65 }
+ * ```
+ */
+export function infernoPaperWidths(benchmark: InfernoBenchmark): { nnClassifier: number; inferno: number; optimalClassifier: number; analyticalLikelihood: number } {
+  checkBenchmark(benchmark, 'infernoPaperWidths benchmark');
+  return {
+    nnClassifier: INFERNO_TABLE2.nnClassifier[benchmark].median,
+    inferno: INFERNO_TABLE2.inferno[benchmark][benchmark].median,
+    optimalClassifier: INFERNO_TABLE2.optimalClassifier[benchmark],
+    analyticalLikelihood: INFERNO_TABLE2.analyticalLikelihood[benchmark],
+  };
+}
+
+/**
+ * The unbinned analytic floors of sigma_s per benchmark (Table 2, "Analytical likelihood"):
+ * `[14.71, 15.52, 15.65, 15.62, 16.89]`.
+ */
+export const INFERNO_ANALYTIC_FLOOR: readonly number[] = INFERNO_TABLE2.analyticalLikelihood;
+
+/**
+ * The profile-likelihood widths the paper quotes in its text for benchmark 2 (section 4: mean and
+ * spread over 10 trainings, width at Delta NLL = 0.5): INFERNO 16.97 +- 0.11, cross-entropy
+ * classifier in 10 uniform bins 24.01 +- 0.36.
+ */
+export const INFERNO_PAPER_PROFILE_BENCHMARK2 = { inferno: { mean: 16.97, spread: 0.11 }, nnClassifier: { mean: 24.01, spread: 0.36 } } as const;

@@ -1,0 +1,17 @@
+/**
+ * Event simulators of the experiments: INFERNO's 3D synthetic problem with its nuisance
+ * transforms, and Gaussian blobs (the neos problem). Every draw is seeded; same seed, same bytes.
+ */
+export {
+  INFERNO_BACKGROUND_VARIANCE,
+  INFERNO_NOMINAL,
+  INFERNO_SIGNAL,
+  infernoLogDensities,
+  infernoLogRatio,
+  rescaleLambda,
+  shiftR,
+  simulateInferno,
+  type InfernoProcess,
+  type InfernoSimulationOptions,
+} from './inferno.js';
+export { simulateGaussian, type GaussianSimulationOptions } from './gaussian.js';
