@@ -34,6 +34,19 @@ describe('MLP summary', () => {
     [s, l, again, other].forEach((m) => m.dispose());
   });
 
+  it('applies the layers with plain ops exactly as tfjs-layers predicts (every activation, 1e-5)', () => {
+    for (const activation of ['relu', 'tanh', 'elu', 'selu', 'swish'] as const) {
+      for (const output of [{ kind: 'logits', bins: 4 } as const, { kind: 'score' } as const]) {
+        const m = createMlp({ inputDim: 2, hidden: [7, 5], activation, output, seed: 3 });
+        const a = tf.tidy(() => Array.from(m.apply(X).dataSync()));
+        const b = tf.tidy(() => Array.from((m.network.predict(X) as tf.Tensor).dataSync()));
+        expect(a.length).toBe(b.length);
+        a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-5));
+        m.dispose();
+      }
+    }
+  });
+
   it('standardises its inputs: (x - mean) / std before the first layer', () => {
     const st = fitStandardisation(Float32Array.from([1, 10, 3, 30, 5, 50]), 2);
     expect(st.mean).toEqual([3, 30]);
