@@ -82,6 +82,7 @@ function runConfig(o: TrainingCliOptions): Omit<InfernoRunConfig, 'benchmark' | 
     epochs: positiveInteger(o.epochs, '--epochs'),
     seeds: positiveInteger(o.seeds, '--seeds'),
     trainEvents: o.trainEvents ? positiveInteger(o.trainEvents, '--train-events') : INFERNO_DEFAULTS.trainEvents,
+    validationEvents: Math.ceil((o.trainEvents ? positiveInteger(o.trainEvents, '--train-events') : INFERNO_DEFAULTS.trainEvents) / 2),
     testEvents: o.testEvents ? positiveInteger(o.testEvents, '--test-events') : 1_000_000,
     batch: o.batch ? positiveInteger(o.batch, '--batch') : INFERNO_DEFAULTS.batch,
     learningRate: o.lr ? positiveNumber(o.lr, '--lr') : INFERNO_DEFAULTS.learningRate,
@@ -218,7 +219,9 @@ export async function neosCommand(objectives: readonly NeosObjective[], o: { see
       });
       if (r.status === 'non-finite') throw new Error(`neos ${objective}, seed ${seed}: ${r.message}`);
       const trainSeconds = (performance.now() - t0) / 1000;
-      const counts = hardTemplateCounts(mlp, analysis, test);
+      // the training floor (1e-3 per count, as neos's hists_from_nn) also on the hard
+      // templates: a background-free bin keeps a finite discovery significance
+      const counts = hardTemplateCounts(mlp, analysis, test).map((c) => c + analysis.floor);
       const red = withoutEmptyBins(analysis.spec.template, analysis.templateModel, counts);
       const modelDir = join(objective, `seed-${seed}`);
       await mlp.save(join(o.out, modelDir), { binning, bins, problem: 'neos', objective, steps });

@@ -4,6 +4,11 @@ import * as autodiff from '../src/autodiff/index.js';
 import * as root from '../src/index.js';
 import * as stats from '../src/stats/index.js';
 import * as testing from '../src/stats/testing/index.js';
+import * as models from '../src/models/index.js';
+import * as inferno from '../experiments/inferno/index.js';
+import * as neos from '../experiments/neos/index.js';
+import * as report from '../experiments/report/index.js';
+import * as simulators from '../experiments/simulators/index.js';
 
 describe('public exports', () => {
   it('src/stats', () => {
@@ -132,6 +137,129 @@ describe('public exports', () => {
         "templateCaseArb",
         "workspaceArb",
       ]
+    `);
+  });
+  it('src/models (and its flows namespace)', () => {
+    expect(Object.keys(models).sort()).toMatchInlineSnapshot(`
+      [
+        "ACTIVATIONS",
+        "Analysis",
+        "BatchSampler",
+        "FeatureSummary",
+        "MlpSummary",
+        "TRAIN_OBJECTIVES",
+        "adam",
+        "applyGradients",
+        "createMlp",
+        "dataset",
+        "defaultInputNames",
+        "deserializeState",
+        "disposeState",
+        "evaluateHard",
+        "fitStandardisation",
+        "flows",
+        "gatherRows",
+        "hardBins",
+        "hardTemplateCounts",
+        "loadMlp",
+        "optimizerFrom",
+        "scheduleFrom",
+        "serializeState",
+        "sgd",
+        "summaryOutputs",
+        "train",
+        "withoutEmptyBins",
+      ]
+    `);
+    expect(Object.keys(models.flows).sort()).toMatchInlineSnapshot(`
+      [
+        "FLOW_KINDS",
+        "createFlow",
+        "createNeuralSplineFlow",
+        "createRealNvp",
+        "fitStandardisation",
+        "flowFeatureTransform",
+        "flowFeatures",
+        "flowFromJSON",
+        "loadFlow",
+        "processSeed",
+        "rationalQuadraticElement",
+        "rationalQuadraticSpline",
+        "saveFlow",
+        "seededNormal",
+        "standardNormalLogProb",
+        "trainFlow",
+        "trainFlowEnsemble",
+      ]
+    `);
+  });
+  it('experiments barrels', () => {
+    expect({
+      inferno: Object.keys(inferno).sort(),
+      neos: Object.keys(neos).sort(),
+      report: Object.keys(report).sort(),
+      simulators: Object.keys(simulators).sort(),
+    }).toMatchInlineSnapshot(`
+      {
+        "inferno": [
+          "INFERNO_ALPHA_BOUNDS",
+          "INFERNO_ANALYTIC_FLOOR",
+          "INFERNO_BENCHMARKS",
+          "INFERNO_BENCHMARK_NUISANCES",
+          "INFERNO_DATASETS",
+          "INFERNO_PAPER_PROFILE_BENCHMARK2",
+          "INFERNO_POI_BOUNDS",
+          "INFERNO_TABLE2",
+          "INFERNO_TEMPLATE_STEPS",
+          "InfernoOptimalClassifier",
+          "curveCrossings",
+          "defaultInfernoBinning",
+          "evaluateInferno",
+          "infernoAnalysis",
+          "infernoAnalyticWidths",
+          "infernoPaperWidths",
+          "infernoTemplateSpec",
+          "infernoUnbinnedFisher",
+          "profileCurve",
+        ],
+        "neos": [
+          "NEOS_BLOB_MEANS",
+          "NEOS_DEMO_EVENTS",
+          "NEOS_NUISANCE",
+          "NEOS_YIELDS",
+          "neosAnalysis",
+          "neosTemplateSpec",
+          "simulateNeos",
+        ],
+        "report": [
+          "METHODS",
+          "METHOD_COLORS",
+          "band",
+          "distributionHistograms",
+          "distributionPlot",
+          "formatBand",
+          "formatNumber",
+          "profileCurvePlot",
+          "quantile",
+          "renderPng",
+          "renderReport",
+          "sigmaComparisonPlot",
+          "summariseSeeds",
+          "trainingCurvesPlot",
+          "writePlot",
+        ],
+        "simulators": [
+          "INFERNO_BACKGROUND_VARIANCE",
+          "INFERNO_NOMINAL",
+          "INFERNO_SIGNAL",
+          "infernoLogDensities",
+          "infernoLogRatio",
+          "rescaleLambda",
+          "shiftR",
+          "simulateGaussian",
+          "simulateInferno",
+        ],
+      }
     `);
   });
   it('the root re-exports both', () => {

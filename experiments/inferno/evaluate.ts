@@ -135,7 +135,7 @@ export interface ProfileCurveOptions {
 
 /** What {@link profileCurve} returns. */
 export interface ProfileCurve {
-  /** In increasing s. */
+  /** In increasing s; points where the likelihood vanishes (Delta NLL = +inf) are left out. */
   readonly points: readonly ProfilePoint[];
   /** The free fit's s. */
   readonly sHat: number;
@@ -195,10 +195,18 @@ export function profileCurve(
   const free = convergedFit(compiled, data, 'profileCurve: free fit to the Asimov data', { init: compiled.nominalParameters(1), secondStart: false });
   const sHat = sNominal * free.parameters[poi];
   const deltaNll = new Float64Array(grid.length);
+  // A point where the likelihood vanishes (s = 0 with a bin that holds only signal) has
+  // Delta NLL = +inf: it is left out of the curve, not an error. Any other failed fit is one.
   const at = (k: number, warm: Float64Array): Float64Array => {
     const mu = grid[k] / sNominal;
     const r = fixedPoiFit(model, data, mu, { init: warm, uncertainties: false });
-    if (!r.converged) throw new NumericalError(`profileCurve: fit with ${model.poiName} fixed at ${mu} (s = ${grid[k]}) did not converge (status ${r.status})`);
+    if (!r.converged) {
+      if (r.diagnosis || !Number.isFinite(r.twiceNll)) {
+        deltaNll[k] = Infinity;
+        return warm;
+      }
+      throw new NumericalError(`profileCurve: fit with ${model.poiName} fixed at ${mu} (s = ${grid[k]}) did not converge (status ${r.status})`);
+    }
     deltaNll[k] = Math.max(0, 0.5 * (r.twiceNll - free.twiceNll));
     return r.parameters;
   };
@@ -209,7 +217,7 @@ export function profileCurve(
   for (let k = start + 1; k < grid.length; k++) warm = at(k, warm);
   warm = free.parameters;
   for (let k = start - 1; k >= 0; k--) warm = at(k, warm);
-  return { points: grid.map((s, k) => ({ s, deltaNll: deltaNll[k] })), sHat };
+  return { points: grid.map((s, k) => ({ s, deltaNll: deltaNll[k] })).filter((p) => Number.isFinite(p.deltaNll)), sHat };
 }
 
 /**

@@ -115,6 +115,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const attempt = await tryCandidate(c, importer);
     tried.push(attempt);
     if (attempt.ok) {
+      // tfjs's cpu backend prints a banner recommending tfjs-node on first use; the choice and
+      // what was tried are reported in our one line instead.
+      if (c.backend === 'cpu') {
+        const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+        if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+      }
       const others = tried.filter((t) => !t.ok).map((t) => `${t.candidate}: ${t.error}`);
       log(`diffinfer: tfjs backend ${c.label}${others.length ? ` (tried ${others.join(', ')})` : ''}`);
       return { name: tf.getBackend(), candidate: c.label, tried };

@@ -69,6 +69,9 @@ export function profileWidth(tm: TemplateModel, counts: ArrayLike<number>, optio
     const profiled = (d: number) => {
       const mu = muHat + side * d;
       const r = fixedPoiFit(model, data, mu, { init: warm, uncertainties: false });
+      // where the likelihood vanishes (a bin with events but zero rate at this mu) t is +inf:
+      // above the level, and the search bisects back towards the minimum
+      if (!r.converged && (r.diagnosis || !Number.isFinite(r.twiceNll))) return { mu, fit: r, t: Infinity, slope: NaN };
       if (!r.converged) throw new NumericalError(`profileWidth: fit with ${model.poiName} fixed at ${mu} did not converge (status ${r.status})`);
       warm = r.parameters;
       const t = Math.max(0, r.twiceNll - freeFit.twiceNll);
@@ -78,12 +81,15 @@ export function profileWidth(tm: TemplateModel, counts: ArrayLike<number>, optio
     let dLo = 0;
     let dHi = Infinity;
     let d = Math.min(guess && guess > 0 ? guess * target : 0.1 * Math.max(1, Math.abs(muHat)), 0.5 * room);
-    for (let iter = 0; iter < 60; iter++) {
+    let closest: ReturnType<typeof profiled> | undefined;
+    for (let iter = 0; iter < 80; iter++) {
       const p = profiled(d);
       if (p.t < level) dLo = Math.max(dLo, d);
       else dHi = Math.min(dHi, d);
+      if (Number.isFinite(p.t) && (!closest || Math.abs(p.t - level) < Math.abs(closest.t - level))) closest = p;
       const s = Math.sqrt(p.t);
-      if (Math.abs(p.t - level) <= 1e-12 * level || dHi - dLo <= 1e-13 * Math.max(1, d)) return p;
+      if (Math.abs(p.t - level) <= 1e-12 * level) return p;
+      if (dHi - dLo <= 1e-13 * Math.max(1, d) && closest) return closest;
       let next = s > 0 && p.slope > 0 ? d - ((s - target) * 2 * s) / p.slope : NaN;
       if (!(next > dLo && next < dHi)) next = Number.isFinite(dHi) ? 0.5 * (dLo + dHi) : Math.min(4 * d, room);
       if (!Number.isFinite(dHi)) next = Math.min(next, 4 * d, room);
@@ -92,7 +98,7 @@ export function profileWidth(tm: TemplateModel, counts: ArrayLike<number>, optio
       }
       d = next;
     }
-    throw new NumericalError(`profileWidth: the ${side > 0 ? 'upper' : 'lower'} crossing of t = ${level} did not converge in 60 fits`);
+    throw new NumericalError(`profileWidth: the ${side > 0 ? 'upper' : 'lower'} crossing of t = ${level} did not converge in 80 fits`);
   };
 
   const up = crossing(1);

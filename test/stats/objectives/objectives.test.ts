@@ -234,6 +234,19 @@ describe('Fisher and profile widths', () => {
   });
 });
 
+describe('profileWidth near a vanishing likelihood', () => {
+  it('treats mu where a signal-only bin loses all rate as t = +inf and still finds the crossing', () => {
+    // bin 1 holds signal only: at mu = 0 the Asimov likelihood is zero there
+    const tm = new TemplateModel({ bins: 2, poi: { bounds: [0, 10] }, samples: [{ name: 's', signal: true }, { name: 'b' }] });
+    const counts = [1, 0.3, 20, 0];
+    const pw = profileWidth(tm, counts);
+    expect(pw.lower).toBeGreaterThan(0);
+    const { model, data } = roundTrip(tm, Float64Array.from(counts), 1);
+    const min = fit(model, data).twiceNll;
+    for (const mu of [pw.lower, pw.upper]) expect(Math.abs(fixedPoiFit(model, data, mu).twiceNll - min - 1)).toBeLessThan(1e-8);
+  });
+});
+
 describe('profiledParameters', () => {
   it('implicit gradient of fitted parameters equals central differences of re-fitting', () => {
     fc.assert(
