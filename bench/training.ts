@@ -5,9 +5,11 @@
  * background Gaussians in x0, x1, exponentials in x2; one background shape nuisance: a shift of
  * x0 by +-0.2). A batch of 2000 is 1000 signal + 1000 background events; the inference-aware
  * objectives also evaluate the network on the shifted background (the up and down templates).
- * Target: the inference-aware step costs at most 1.5x the BCE step. A last row runs `inferno`
- * with the same number of network rows as BCE (500 events per dataset: signal, background and
- * its two shifted copies), the comparison at equal network work.
+ * Target: the inference-aware step costs at most 1.5x the BCE step. `inferno` runs with the
+ * shifted copies of every background event (variation fraction 1) and of half of them (0.5, the
+ * control-variate templates the INFERNO experiments use by default); a last row runs `inferno`
+ * with the same number of network rows as BCE (500 events per dataset), the comparison at
+ * equal network work.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import seedrandom from 'seedrandom';
@@ -18,6 +20,8 @@ export interface TrainingBenchRow {
   readonly objective: TrainObjective;
   /** Nominal events per step (half signal, half background). */
   readonly batch: number;
+  /** Fraction of the background batch the shifted copies are made of (control variates). */
+  readonly variationFraction: number;
   /** Rows the network evaluates per step (the inference-aware objectives add the shifted background). */
   readonly networkRows: number;
   readonly stepMs: number;
@@ -46,8 +50,8 @@ export async function runTrainingBench(options: { steps?: number; batches?: read
   try {
     for (const batch of options.batches ?? [2000]) {
       let bceMs = NaN;
-      const runs: Array<[TrainObjective, number]> = [['bce', batch / 2], ['inferno', batch / 2], ['profile-width', batch / 2], ['cls', batch / 2], ['z0', batch / 2], ['inferno', batch / 4]];
-      for (const [objective, perDataset] of runs) {
+      const runs: Array<[TrainObjective, number, number]> = [['bce', batch / 2, 1], ['inferno', batch / 2, 1], ['inferno', batch / 2, 0.5], ['profile-width', batch / 2, 0.5], ['cls', batch / 2, 0.5], ['z0', batch / 2, 0.5], ['inferno', batch / 4, 1]];
+      for (const [objective, perDataset, variationFraction] of runs) {
         const score = objective === 'bce';
         const analysis = new Analysis({
           template: { bins: 10, samples: [{ name: 'signal', signal: true }, { name: 'background', shapes: ['r'] }], nuisances: [{ name: 'r', kind: 'shape' }] },
@@ -58,7 +62,7 @@ export async function runTrainingBench(options: { steps?: number; batches?: read
         const mlp = createMlp({ inputDim: 3, hidden: [100, 100], output: score ? { kind: 'score' } : { kind: 'logits', bins: 10 }, seed: 1, standardisation: fitStandardisation(data.bkg.x, 3) });
         const times: number[] = [];
         await train(mlp, analysis, data, {
-          objective, steps, batchSize: perDataset, seed: 1,
+          objective, steps, batchSize: perDataset, seed: 1, variationFraction,
           optimizer: { kind: 'adam', schedule: { kind: 'constant', learningRate: 1e-3 } },
           onStep: (r) => times.push(r.stepMs),
         });
@@ -66,7 +70,7 @@ export async function runTrainingBench(options: { steps?: number; batches?: read
         const sorted = times.slice(5).sort((a, b) => a - b); // the first steps warm up the JIT
         const stepMs = sorted[sorted.length >> 1];
         if (objective === 'bce') bceMs = stepMs;
-        rows.push({ objective, batch: 2 * perDataset, networkRows: (score ? 2 : 4) * perDataset, stepMs, ratioToBce: stepMs / bceMs });
+        rows.push({ objective, batch: 2 * perDataset, variationFraction, networkRows: score ? 2 * perDataset : 2 * perDataset + 2 * Math.round(variationFraction * perDataset), stepMs, ratioToBce: stepMs / bceMs });
       }
     }
   } finally {

@@ -56,6 +56,12 @@ function positiveInteger(value: unknown, flag: string): number {
   return x;
 }
 
+function fraction(value: unknown, flag: string): number {
+  const x = Number(value);
+  if (!(x > 0 && x <= 1)) throw new InputError('argument', flag, `expected a number in (0, 1], got "${String(value)}"`);
+  return x;
+}
+
 function positiveNumber(value: unknown, flag: string): number {
   const x = Number(value);
   if (!(x > 0) || !Number.isFinite(x)) throw new InputError('argument', flag, `expected a positive number, got "${String(value)}"`);
@@ -72,6 +78,7 @@ export interface TrainingCliOptions {
   batch?: string;
   lr?: string;
   patience?: string;
+  variationFraction?: string;
   backend?: string;
   progress?: boolean;
 }
@@ -82,7 +89,8 @@ function runConfig(o: TrainingCliOptions): Omit<InfernoRunConfig, 'benchmark' | 
     epochs: positiveInteger(o.epochs, '--epochs'),
     seeds: positiveInteger(o.seeds, '--seeds'),
     trainEvents: o.trainEvents ? positiveInteger(o.trainEvents, '--train-events') : INFERNO_DEFAULTS.trainEvents,
-    validationEvents: Math.ceil((o.trainEvents ? positiveInteger(o.trainEvents, '--train-events') : INFERNO_DEFAULTS.trainEvents) / 2),
+    validationEvents: Math.ceil((o.trainEvents ? positiveInteger(o.trainEvents, '--train-events') : INFERNO_DEFAULTS.trainEvents) / 4),
+    variationFraction: o.variationFraction === undefined ? INFERNO_DEFAULTS.variationFraction : fraction(o.variationFraction, '--variation-fraction'),
     testEvents: o.testEvents ? positiveInteger(o.testEvents, '--test-events') : 1_000_000,
     batch: o.batch ? positiveInteger(o.batch, '--batch') : INFERNO_DEFAULTS.batch,
     learningRate: o.lr ? positiveNumber(o.lr, '--lr') : INFERNO_DEFAULTS.learningRate,

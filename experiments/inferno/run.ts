@@ -33,6 +33,11 @@ export interface InfernoRunConfig {
   readonly temperature: number;
   readonly learningRate: number;
   readonly hidden: readonly number[];
+  /**
+   * Fraction of each batch the shape variations are evaluated on (control variates, see
+   * `TrainOptions.variationFraction`); 1 evaluates them on every event.
+   */
+  readonly variationFraction: number;
   /** Stop after this many epochs without a better validation width (default: never). */
   readonly patience?: number;
   readonly progress?: boolean;
@@ -42,12 +47,13 @@ export interface InfernoRunConfig {
 export const INFERNO_DEFAULTS: Omit<InfernoRunConfig, 'benchmark' | 'method'> = {
   epochs: 200,
   trainEvents: 100_000,
-  validationEvents: 50_000,
+  validationEvents: 25_000,
   batch: 2000,
   bins: 10,
   temperature: 0.1,
   learningRate: 1e-3,
   hidden: [100, 100],
+  variationFraction: 0.5,
 };
 
 /** The binning a method trains and evaluates with. */
@@ -125,6 +131,7 @@ export async function trainInfernoSeed(
     steps: config.epochs * stepsPerEpoch,
     batchSize: perProcess,
     seed,
+    variationFraction: config.variationFraction,
     optimizer: { kind: 'adam', schedule: { kind: 'constant', learningRate: config.learningRate } },
     validation: { datasets: validation, every: stepsPerEpoch, ...(config.patience !== undefined ? { patience: config.patience } : {}) },
     progress: config.progress,

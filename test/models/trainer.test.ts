@@ -171,6 +171,27 @@ describe('train', () => {
     mlp.dispose();
   });
 
+  it('variationFraction: control-variate templates equal the nominal ones for an identity variation', async () => {
+    const tr = toy('cv', 2000);
+    const base = analysisFor('logits');
+    const identity = new Analysis({
+      ...base.spec,
+      variations: { 'background:r': { up: { kind: 'transform', apply: (x) => tf.mul(x, 1) }, down: { kind: 'transform', apply: (x) => tf.mul(x, 1) } } },
+      // a constrained nuisance whose templates do not move: the width is the statistical one
+    });
+    const losses: number[][] = [];
+    for (const variationFraction of [1, 0.5]) {
+      const mlp = createMlp({ inputDim: 2, hidden: [8], output: { kind: 'logits', bins: BINS }, seed: 1 });
+      const r = await train(mlp, identity, tr, { objective: 'inferno', steps: 3, batchSize: 200, seed: 1, variationFraction, optimizer: adam(1e-3) });
+      losses.push(r.history.map((h) => h.loss));
+      mlp.dispose();
+    }
+    losses[1].forEach((l, i) => expect(Math.abs(l - losses[0][i])).toBeLessThan(1e-5 * Math.abs(losses[0][i])));
+    const mlp = createMlp({ inputDim: 2, hidden: [4], output: { kind: 'logits', bins: BINS }, seed: 1 });
+    await expect(train(mlp, base, tr, { objective: 'inferno', steps: 1, batchSize: 10, seed: 1, variationFraction: 0, optimizer: adam(1e-3) })).rejects.toThrow('variationFraction: must be in (0, 1], got 0');
+    mlp.dispose();
+  });
+
   it('rejects inconsistent configurations by name', async () => {
     const tr = toy('bad', 100);
     const mlp = createMlp({ inputDim: 2, hidden: [4], output: { kind: 'logits', bins: BINS }, seed: 1 });
