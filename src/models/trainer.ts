@@ -167,7 +167,8 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
 
   let step = 0;
   let sampler = BatchSampler.seeded(options.seed);
-  let state: OptimizerState = optimizer.init(vars);
+  const sizes = vars.map((v) => v.size);
+  let state: OptimizerState = optimizer.init(sizes);
   let history: StepRecord[] = [];
   let best: { step: number; validation: number; weights: Float32Array[] } | undefined;
   let sinceBest = 0;
@@ -177,7 +178,7 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
     step = c.step;
     vars.forEach((v, i) => v.assign(tf.tensor(c.weights[i], v.shape, 'float32')));
     disposeState(state);
-    state = deserializeState(c.optimizer, vars);
+    state = deserializeState(c.optimizer, sizes);
     sampler = BatchSampler.restore(c.sampler);
     history = [...c.history];
     best = c.best && { step: c.best.step, validation: c.best.validation, weights: c.best.weights.map((w) => Float32Array.from(w)) };
@@ -291,12 +292,11 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
         try {
           const r = tf.tidy(() => {
             const { value, grads } = tf.variableGrads(lossOf(batch), vars);
-            const ordered = vars.map((v) => grads[v.name]);
-            const norm = tf.addN(ordered.map((g) => tf.sum(tf.square(g))));
-            const ok = Number.isFinite(norm.dataSync()[0]);
             const lossValue = value.dataSync()[0];
-            if (ok && Number.isFinite(lossValue)) state = applyGradients(optimizer, vars, ordered, state);
-            return { lossValue, ok };
+            if (!Number.isFinite(lossValue)) return { lossValue, ok: false };
+            const next = applyGradients(optimizer, vars, vars.map((v) => grads[v.name]), state);
+            if (next) state = next;
+            return { lossValue, ok: next !== undefined };
           });
           loss = r.lossValue;
           finite = r.ok && Number.isFinite(loss);

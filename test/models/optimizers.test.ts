@@ -1,7 +1,7 @@
 /**
  * Optimisers: Adam and SGD with momentum equal float64 reference recursions over several steps
- * (1e-6 relative: float32 tensors), schedules give their formulas, and a serialized state
- * continues exactly.
+ * (1e-6 relative: float32 state), schedules give their formulas, a serialized state continues
+ * exactly, and a non-finite gradient is refused.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,10 +17,10 @@ const TARGET = [1, -2, 0.5];
 
 function run(opt: ReturnType<typeof adam>, steps: number): number[] {
   const v = tf.variable(tf.tensor1d([0, 0, 0]));
-  let state = opt.init([v]);
+  let state = opt.init([v.size]);
   for (let t = 0; t < steps; t++) {
     const g = tf.tidy(() => tf.sub(v, tf.tensor1d(TARGET)));
-    state = applyGradients(opt, [v], [g], state);
+    state = applyGradients(opt, [v], [g], state)!;
     g.dispose();
   }
   disposeState(state);
@@ -75,16 +75,16 @@ describe('optimizers', () => {
     const opt = adam({ schedule: () => 0.01 });
     const a = tf.variable(tf.tensor1d([0, 0, 0]));
     const b = tf.variable(tf.tensor1d([0, 0, 0]));
-    let sa = opt.init([a]);
+    let sa = opt.init([a.size]);
     const step = (v: tf.Variable, s: typeof sa) => {
       const g = tf.tidy(() => tf.sub(v, tf.tensor1d(TARGET)));
-      const next = applyGradients(opt, [v], [g], s);
+      const next = applyGradients(opt, [v], [g], s)!;
       g.dispose();
       return next;
     };
     for (let t = 0; t < 3; t++) sa = step(a, sa);
     b.assign(a);
-    let sb = deserializeState(JSON.parse(JSON.stringify(serializeState(sa))), [b]);
+    let sb = deserializeState(JSON.parse(JSON.stringify(serializeState(sa))), [b.size]);
     for (let t = 0; t < 3; t++) {
       sa = step(a, sa);
       sb = step(b, sb);
@@ -93,5 +93,16 @@ describe('optimizers', () => {
     expect(sb.step).toBe(6);
     disposeState(sa);
     disposeState(sb);
+  });
+
+  it('a non-finite gradient changes nothing and returns undefined', () => {
+    const opt = adam({ schedule: () => 0.01 });
+    const v = tf.variable(tf.tensor1d([1, 2]));
+    const state = opt.init([v.size]);
+    const g = tf.tensor1d([0.5, NaN]);
+    expect(applyGradients(opt, [v], [g], state)).toBeUndefined();
+    expect(Array.from(v.dataSync())).toEqual([1, 2]);
+    g.dispose();
+    v.dispose();
   });
 });
