@@ -215,7 +215,7 @@ export function buildProgram(run: (code: number) => void): Command {
       .option('--batch <n>', 'events per step over both processes', '2000')
       .option('--lr <x>', 'Adam learning rate', '0.001')
       .option('--patience <n>', 'stop after n epochs without a better validation width')
-      .option('--variation-fraction <f>', 'fraction of each batch the shape variations are evaluated on (control variates; 1: all)', '0.5')
+      .option('--variation-fraction <f>', 'fraction of each batch the shape variations are evaluated on (control variates; 1: all)', '0.25')
       .option('--backend <name>', 'tfjs backend: auto, gpu, node, wasm, cpu (default: DIFFINFER_BACKEND or auto)')
       .option('--no-progress', 'no progress bar on stderr');
 

@@ -53,7 +53,7 @@ export const INFERNO_DEFAULTS: Omit<InfernoRunConfig, 'benchmark' | 'method'> = 
   temperature: 0.1,
   learningRate: 1e-3,
   hidden: [100, 100],
-  variationFraction: 0.5,
+  variationFraction: 0.25,
 };
 
 /** The binning a method trains and evaluates with. */
