@@ -284,7 +284,6 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
     while (step < options.steps) {
       const t0 = performance.now();
       const lr = schedule(step);
-      const before = snapshot();
       let loss: number;
       let finite: boolean;
       try {
@@ -310,7 +309,8 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
         message = `step ${step + 1}: the loss could not be evaluated (${(e as Error).message})`;
       }
       if (!finite) {
-        restore(before);
+        // nothing to undo: the loss is checked before, and the gradients inside, applyGradients,
+        // which changes no weight unless every value is finite
         status = 'non-finite';
         message = `${message ?? `step ${step + 1}: the loss or its gradient is not finite (loss ${loss})`}; weights are those after step ${step}${ckptFile && existsSync(ckptFile) ? `, the last checkpoint stays in ${options.checkpoint!.dir}` : ''}`;
         break;
