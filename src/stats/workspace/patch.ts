@@ -1,4 +1,11 @@
-/** RFC 6902 JSON Patch over plain JSON values; the input is never mutated. */
+/**
+ * RFC 6902 JSON Patch over plain JSON values; the input is never mutated.
+ *
+ * Patches come from the internet (HEPData patchsets, files dropped on a web page), so the walk
+ * reads and writes own properties only, and a pointer segment that names a key through which
+ * an object's prototype is reached (`__proto__`, `constructor`, `prototype`) is refused before
+ * anything is touched: no patch can change `Object.prototype` or any object's prototype.
+ */
 import { InputError } from '../errors.js';
 import { jsonPatchSchema } from './schema.js';
 import type { JsonPatch, JsonPatchOperation } from './spec.js';
@@ -11,6 +18,22 @@ export function parsePointer(pointer: string): string[] {
 }
 
 class PatchFailure extends Error {}
+
+/** Keys that reach an object's prototype (or its constructor) when used as property names. */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Refuses a pointer with a segment that could reach a prototype. */
+function safeTokens(pointer: string, what: 'path' | 'from'): string[] {
+  const tokens = parsePointer(pointer);
+  for (const t of tokens) {
+    if (PROTOTYPE_KEYS.has(t)) throw new PatchFailure(`${what} segment "${t}" is refused: it names a key that reaches an object's prototype`);
+  }
+  return tokens;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -36,7 +59,7 @@ function parentOf(doc: unknown, tokens: string[]): { parent: unknown; key: strin
   for (let i = 0; i < tokens.length - 1; i++) {
     const t = tokens[i];
     if (Array.isArray(cur)) cur = cur[arrayIndex(t, cur.length, false)];
-    else if (cur !== null && typeof cur === 'object' && t in cur) cur = (cur as Record<string, unknown>)[t];
+    else if (isObject(cur) && Object.hasOwn(cur, t)) cur = cur[t];
     else throw new PatchFailure(`path does not exist (no "${t}" at /${tokens.slice(0, i).join('/')})`);
   }
   return { parent: cur, key: tokens[tokens.length - 1] };
@@ -46,7 +69,7 @@ function get(doc: unknown, tokens: string[]): unknown {
   if (tokens.length === 0) return doc;
   const { parent, key } = parentOf(doc, tokens);
   if (Array.isArray(parent)) return parent[arrayIndex(key, parent.length, false)];
-  if (parent !== null && typeof parent === 'object' && key in parent) return (parent as Record<string, unknown>)[key];
+  if (isObject(parent) && Object.hasOwn(parent, key)) return parent[key];
   throw new PatchFailure('path does not exist');
 }
 
@@ -54,7 +77,7 @@ function add(doc: unknown, tokens: string[], value: unknown): unknown {
   if (tokens.length === 0) return value;
   const { parent, key } = parentOf(doc, tokens);
   if (Array.isArray(parent)) parent.splice(arrayIndex(key, parent.length, true), 0, value);
-  else if (parent !== null && typeof parent === 'object') (parent as Record<string, unknown>)[key] = value;
+  else if (isObject(parent)) Object.defineProperty(parent, key, { value, writable: true, enumerable: true, configurable: true });
   else throw new PatchFailure('parent is not an object or array');
   return doc;
 }
@@ -63,13 +86,14 @@ function remove(doc: unknown, tokens: string[]): unknown {
   if (tokens.length === 0) throw new PatchFailure('cannot remove the whole document');
   const { parent, key } = parentOf(doc, tokens);
   if (Array.isArray(parent)) parent.splice(arrayIndex(key, parent.length, false), 1);
-  else if (parent !== null && typeof parent === 'object' && key in parent) delete (parent as Record<string, unknown>)[key];
+  else if (isObject(parent) && Object.hasOwn(parent, key)) delete parent[key];
   else throw new PatchFailure('path does not exist');
   return doc;
 }
 
 function applyOne(doc: unknown, op: JsonPatchOperation): unknown {
-  const path = parsePointer(op.path);
+  const path = safeTokens(op.path, 'path');
+  const from = op.op === 'move' || op.op === 'copy' ? safeTokens(op.from, 'from') : [];
   switch (op.op) {
     case 'add':
       return add(doc, path, structuredClone(op.value));
@@ -81,11 +105,11 @@ function applyOne(doc: unknown, op: JsonPatchOperation): unknown {
       return add(remove(doc, path), path, structuredClone(op.value));
     case 'move': {
       if (op.path.startsWith(`${op.from}/`)) throw new PatchFailure('cannot move a value into itself');
-      const value = get(doc, parsePointer(op.from));
-      return add(remove(doc, parsePointer(op.from)), path, value);
+      const value = get(doc, from);
+      return add(remove(doc, from), path, value);
     }
     case 'copy':
-      return add(doc, path, structuredClone(get(doc, parsePointer(op.from))));
+      return add(doc, path, structuredClone(get(doc, from)));
     case 'test':
       if (!deepEqual(get(doc, path), op.value)) throw new PatchFailure(`test failed: value differs from ${JSON.stringify(op.value).slice(0, 60)}`);
       return doc;

@@ -2,7 +2,11 @@
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { InputError } from '../../../src/stats/errors.js';
 import { applyJsonPatch, loadWorkspace, parseJsonPatch, parsePointer, parseWorkspace } from '../../../src/stats/workspace/index.js';
+import { runCli } from '../../helpers/cli.js';
 import { ATLAS_DIR, ATLAS_PATCHES, caseNames, loadCase } from '../../helpers/fixtures.js';
 
 const apply = (doc: unknown, ops: unknown[]) => applyJsonPatch(doc, parseJsonPatch(ops));
@@ -35,12 +39,86 @@ describe('JSON Patch (RFC 6902)', () => {
   it('add then remove of the same path is the identity (property)', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.jsonValue()), fc.string({ minLength: 1, maxLength: 5 }), fc.jsonValue(), (doc, key, value) => {
-        fc.pre(!(key in doc));
+        fc.pre(!Object.hasOwn(doc, key) && !['__proto__', 'constructor', 'prototype'].includes(key));
         const ptr = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
         expect(apply(doc, [{ op: 'add', path: ptr, value }, { op: 'remove', path: ptr }])).toEqual(doc);
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('prototype pollution', () => {
+  const ws = () => loadCase('example-uncorrelated').workspace;
+  const prototypeIsClean = () => {
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('polluted');
+    expect(Object.getOwnPropertyNames(Array.prototype)).not.toContain('polluted');
+  };
+
+  it.each([
+    [{ op: 'add', path: '/__proto__/polluted', value: 'yes' }, 'path segment "__proto__"'],
+    [{ op: 'add', path: '/channels/0/__proto__/polluted', value: 'yes' }, 'path segment "__proto__"'],
+    [{ op: 'replace', path: '/channels/0/samples/__proto__', value: { polluted: 'yes' } }, 'path segment "__proto__"'],
+    [{ op: 'add', path: '/constructor/prototype/polluted', value: 'yes' }, 'path segment "constructor"'],
+    [{ op: 'add', path: '/channels/constructor/prototype/polluted', value: 'yes' }, 'path segment "constructor"'],
+    [{ op: 'add', path: '/prototype', value: 1 }, 'path segment "prototype"'],
+    [{ op: 'copy', from: '/__proto__', path: '/x' }, 'from segment "__proto__"'],
+    [{ op: 'move', from: '/constructor', path: '/x' }, 'from segment "constructor"'],
+    [{ op: 'test', path: '/__proto__', value: {} }, 'path segment "__proto__"'],
+  ])('refuses %j, naming the operation', (op, reason) => {
+    const patch = [{ op: 'test', path: '/version', value: '1.0.0' }, op];
+    let error: unknown;
+    try {
+      applyJsonPatch(ws(), parseJsonPatch(patch), { source: 'evil.json' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).kind).toBe('patch');
+    expect((error as InputError).message).toContain(`evil.json[1] (op "${op.op}" at "${op.path}")`);
+    expect((error as InputError).message).toContain(reason);
+    prototypeIsClean();
+  });
+
+  it('walks own properties only: an inherited name is not a path', () => {
+    // "toString" is reachable through the prototype of every object, but it is not in the document
+    expect(() => apply({ a: {} }, [{ op: 'remove', path: '/a/toString' }])).toThrow(/path does not exist/);
+    expect(() => apply({ a: {} }, [{ op: 'add', path: '/a/hasOwnProperty/x', value: 1 }])).toThrow(/no "hasOwnProperty"/);
+    expect(() => apply({ a: {} }, [{ op: 'test', path: '/a/valueOf', value: null }])).toThrow(/path does not exist/);
+    prototypeIsClean();
+  });
+
+  it('a "__proto__" key inside a value or a workspace is data: no prototype changes', () => {
+    const out = apply({ a: 1 }, [{ op: 'add', path: '/b', value: JSON.parse('{"__proto__": {"polluted": "yes"}, "c": 2}') }]) as Record<string, Record<string, unknown>>;
+    expect(Object.getPrototypeOf(out.b)).toBe(Object.prototype);
+    expect(out.b.polluted).toBeUndefined();
+    const text = JSON.stringify(ws()).replace('{', '{"__proto__": {"polluted": "yes"}, ').replace('"samples"', '"__proto__": {"polluted": "yes"}, "samples"');
+    const parsed = parseWorkspace(JSON.parse(text));
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(parsed.channels[0])).toBe(Object.prototype);
+    prototypeIsClean();
+  });
+
+  it('the CLI refuses a polluting patch or patchset entry with exit 2 and one line naming the operation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diffinfer-proto-'));
+    const wsFile = join(dir, 'ws.json');
+    writeFileSync(wsFile, JSON.stringify(ws()));
+    writeFileSync(join(dir, 'evil.json'), JSON.stringify([{ op: 'add', path: '/__proto__/polluted', value: 'yes' }]));
+    const r = await runCli(['cls', wsFile, '-p', join(dir, 'evil.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('diffinfer: evil.json[0] (op "add" at "/__proto__/polluted"): path segment "__proto__" is refused: it names a key that reaches an object\'s prototype\n');
+    const patchset = {
+      metadata: { name: 'evil', digests: { sha256: '0' }, labels: ['x'] },
+      patches: [{ metadata: { name: 'p1', values: [1] }, patch: [{ op: 'add', path: '/channels/0/constructor/prototype/polluted', value: 'yes' }] }],
+      version: '1.0.0',
+    };
+    writeFileSync(join(dir, 'set.json'), JSON.stringify(patchset));
+    const s = await runCli(['fit', wsFile, '-p', `${join(dir, 'set.json')}:p1`]);
+    expect(s.code).toBe(2);
+    expect(s.stderr.trim().split('\n')).toHaveLength(1);
+    expect(s.stderr).toContain('(op "add" at "/channels/0/constructor/prototype/polluted"): path segment "constructor" is refused');
+    prototypeIsClean();
   });
 });
 
