@@ -88,15 +88,17 @@ describe('infernoAnalysis', () => {
   it('benchmark 3: r ~ N(2.0, 0.4) and lambda ~ N(3.0, 1.0) are alpha ~ N(0, 2)', () => {
     const p = parameterSets(3);
     expect([...p.keys()].sort()).toEqual(['lambda', 'mu', 'r']);
+    // the model's parameters are alpha / 2 (templates at the +-1 sigma points alpha = +-2, see
+    // src/stats/templates/forms.ts): alpha in [-10, 10] is [-5, 5], N(0, 2) is N(0, 1)
     for (const n of ['r', 'lambda']) {
-      expect(p.get(n)!).toMatchObject({ bounds: [[-10, 10]], fixed: [false], constraint: { kind: 'normal', auxdata: [0], sigmas: [2] } });
+      expect(p.get(n)!).toMatchObject({ bounds: [[-5, 5]], fixed: [false], constraint: { kind: 'normal', auxdata: [0], sigmas: [1] } });
     }
   });
 
   it('benchmark 4: as 3, with the background normalisation b ~ N(1, 0.1) (1000 +- 100 events)', () => {
     const p = parameterSets(4);
     expect([...p.keys()].sort()).toEqual(['b', 'lambda', 'mu', 'r']);
-    for (const n of ['r', 'lambda']) expect(p.get(n)!).toMatchObject({ constraint: { kind: 'normal', auxdata: [0], sigmas: [2] } });
+    for (const n of ['r', 'lambda']) expect(p.get(n)!).toMatchObject({ bounds: [[-5, 5]], constraint: { kind: 'normal', auxdata: [0], sigmas: [1] } });
     expect(p.get('b')!).toMatchObject({ inits: [1], bounds: [[0, 2]], fixed: [false], constraint: { kind: 'normal', auxdata: [1], sigmas: [0.1] } });
   });
 

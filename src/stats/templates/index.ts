@@ -10,4 +10,6 @@ export {
   type TemplateSample,
   type TemplateSpec,
 } from './spec.js';
-export { FREE_SIGMA_IN_PYHF, TemplateModel, type CompiledTemplate, type TemplateAdjoints } from './template-model.js';
+export { TemplateModel, type CompiledTemplate, type TemplateAdjoints } from './template-model.js';
+export { mergeDegenerateBins, type MergedBins } from './bins.js';
+export { FREE_WIDTH_CANDIDATES, type TemplateExport } from './export.js';

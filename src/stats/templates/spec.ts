@@ -5,11 +5,13 @@
  * - one signal (or several) scaled by the POI (a normfactor, default `mu`);
  * - backgrounds with shape variations from up/down templates (histosys), rate variations
  *   from up/down factors (normsys) and normalisations (free: normfactor; constrained: a
- *   Gaussian-constrained factor, exported as pyhf `lumi`-type parameter);
+ *   Gaussian-constrained factor, exported as pyhf's `lumi` or an exact histosys);
  * - optional Monte Carlo statistical uncertainty (staterror) from the sum of squared weights;
  * - every nuisance free or Gaussian-constrained with any mean and width, in its own units
- *   (shape/rate parameters are 0 at the nominal template and +-1 at the up/down templates:
- *   INFERNO's `r ~ N(2.0, 0.4)` with templates at r = 2.2 and 1.8 is `N(0, 2)` here).
+ *   (shape/rate nuisances are 0 at the nominal template and +-1 at the up/down templates:
+ *   INFERNO's `r ~ N(2.0, 0.4)` with templates at r = 2.2 and 1.8 is `N(0, 2)` here). The
+ *   compiled model's parameter of a shape/rate nuisance N(m, s) is `alpha / s` with templates
+ *   at the +-1 sigma points (see forms.ts; `TemplateModel.nuisanceScale`).
  *
  * The counts enter as one flat Float64Array in the order of {@link templateLayout}.
  */
@@ -29,9 +31,13 @@ export interface TemplateNuisance {
   readonly kind: NuisanceKind;
   /** Default: `normal(0, 1)` for shape and rate, `free` for normalisations. */
   readonly constraint?: NuisanceConstraint;
-  /** Default: [-5, 5] for shape and rate; [0, 10] (free) or [0, mean + 10 sigma] for normalisations. */
+  /**
+   * In the nuisance's own units. Default: mean +- 5 sigma (constrained shape and rate: pyhf's
+   * [-5, 5] of the standardised parameter), [-5, 5] (free shape and rate), [0, 10] (free
+   * normalisation) or [max(0, mean - 10 sigma), mean + 10 sigma] (constrained normalisation).
+   */
   readonly bounds?: readonly [number, number];
-  /** Default: 0 for shape and rate, 1 (free) or the mean (constrained) for normalisations. */
+  /** In the nuisance's own units. Default: the constraint mean, else 0 (shape and rate) or 1 (normalisations). */
   readonly init?: number;
   /** Hold the parameter at its init. */
   readonly fixed?: boolean;

@@ -1,6 +1,7 @@
 /** Turns the first zod issue into one line: `<json path> (<context>): <problem>`. */
 import type { z } from 'zod';
 import { formatPath, InputError, type InputErrorKind } from '../errors.js';
+import { WORKSPACE_KEYS } from './schema.js';
 
 function typeName(v: unknown): string {
   if (v === null) return 'null';
@@ -36,6 +37,24 @@ function label(root: unknown, path: ReadonlyArray<PropertyKey>): string {
   return formatPath(parts);
 }
 
+/** The keys pyhf's workspace schema allows in the object at `path`, or undefined when it is not a workspace object. */
+function allowedKeys(root: unknown, path: ReadonlyArray<PropertyKey>): readonly string[] | undefined {
+  const keys = path.map((k) => (typeof k === 'number' ? '#' : String(k))).join('/');
+  if (keys === '') return WORKSPACE_KEYS.workspace;
+  if (keys === 'channels/#') return WORKSPACE_KEYS.channel;
+  if (keys === 'channels/#/samples/#') return WORKSPACE_KEYS.sample;
+  if (keys === 'channels/#/samples/#/modifiers/#') return WORKSPACE_KEYS.modifier;
+  if (keys === 'channels/#/samples/#/modifiers/#/data') {
+    const type = (at(root, path.slice(0, -1)) as { type?: unknown } | undefined)?.type;
+    return type === 'histosys' ? WORKSPACE_KEYS.histosysData : type === 'normsys' ? WORKSPACE_KEYS.normsysData : undefined;
+  }
+  if (keys === 'observations/#') return WORKSPACE_KEYS.observation;
+  if (keys === 'measurements/#') return WORKSPACE_KEYS.measurement;
+  if (keys === 'measurements/#/config') return WORKSPACE_KEYS.config;
+  if (keys === 'measurements/#/config/parameters/#') return WORKSPACE_KEYS.parameter;
+  return undefined;
+}
+
 /** Converts a zod error on `root` into an InputError naming the place. */
 export function zodToInputError(error: z.ZodError, root: unknown, kind: InputErrorKind, prefix = ''): InputError {
   const issue = error.issues[0];
@@ -57,6 +76,12 @@ export function zodToInputError(error: z.ZodError, root: unknown, kind: InputErr
       } else {
         problem = 'does not match any allowed form';
       }
+      break;
+    }
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(root, path);
+      const unknown = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+      problem = `unknown key${issue.keys.length === 1 ? '' : 's'} ${unknown}${allowed ? ` (pyhf's schema allows only ${allowed.join(', ')})` : ''}`;
       break;
     }
     case 'too_small':
