@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_REQUESTS, initBackend, type BackendRequest } from '../src/autodiff/backend.js';
-import { Analysis, createMlp, evaluateHard, fitStandardisation, hardTemplateCounts, loadMlp, train, withoutEmptyBins, type Binning } from '../src/models/index.js';
-import { InputError } from '../src/stats/errors.js';
+import { Analysis, createMlp, evaluateHard, fitStandardisation, hardTemplateCounts, train, withoutEmptyBins, type Binning } from '../src/models/index.js';
+import { InputError, NumericalError } from '../src/stats/errors.js';
 import { writeFileAtomic } from '../src/stats/io.js';
 import { cramerRaoWidth, discoverySignificance, expectedCls, profileWidth } from '../src/stats/objectives/index.js';
 import { applyModel } from './apply.js';
@@ -15,8 +15,9 @@ import { INFERNO_ANALYTIC_FLOOR, infernoAnalysis, infernoPaperWidths, type Infer
 import { profileCurve } from './inferno/evaluate.js';
 import { INFERNO_DEFAULTS, INFERNO_METHODS, infernoTestSample, trainInfernoSeed, type InfernoMethod, type InfernoRunConfig, type TrainedSeed } from './inferno/run.js';
 import { neosAnalysis, simulateNeos } from './neos/problem.js';
-import { distributionPlot, profileCurvePlot, renderReport, trainingCurvesPlot, writePlot, type ExperimentResults, type PaperRow, type ReportPlot, type SeedResult } from './report/index.js';
+import { distributionPlot, profileCurvePlot, renderReport, trainingCurvesPlot, writePlot, type ExperimentResults, type FailedRun, type PaperRow, type ReportPlot, type SeedResult } from './report/index.js';
 import { simulateInferno } from './simulators/inferno.js';
+import { collectUnits, runUnits, trainingUnits, UnitStore, type TrainingUnit } from './units.js';
 
 const VERSION = '0.1.0';
 
@@ -81,6 +82,8 @@ export interface TrainingCliOptions {
   variationFraction?: string;
   backend?: string;
   progress?: boolean;
+  /** Keep the finished runs of `out` (same configuration) and run only the missing or failed ones. */
+  resume?: boolean;
 }
 
 function runConfig(o: TrainingCliOptions): Omit<InfernoRunConfig, 'benchmark' | 'method'> & { seeds: number; testEvents: number } {
@@ -95,7 +98,6 @@ function runConfig(o: TrainingCliOptions): Omit<InfernoRunConfig, 'benchmark' | 
     batch: o.batch ? positiveInteger(o.batch, '--batch') : INFERNO_DEFAULTS.batch,
     learningRate: o.lr ? positiveNumber(o.lr, '--lr') : INFERNO_DEFAULTS.learningRate,
     ...(o.patience ? { patience: positiveInteger(o.patience, '--patience') } : {}),
-    progress: o.progress ?? process.stderr.isTTY,
   };
 }
 
@@ -128,60 +130,139 @@ function writeOutputs(out: string, results: ExperimentResults, extraPlots: Repor
   return report;
 }
 
-/** Hard-bin distributions of the first seed per method, and its profile-likelihood curve. */
-function seedPlots(out: string, label: string, trained: TrainedSeed): { distribution: ReportPlot; curve: { method: string; points: { s: number; deltaNll: number }[] } } {
+/**
+ * What one INFERNO training unit leaves in its unit file: the result row and, for seed 0, the
+ * data of its plots (hard-bin histograms per process and variation, the profile-likelihood
+ * curve), so that the plots are drawn from the unit files at the end, resumed or not.
+ */
+interface InfernoUnitOutput {
+  readonly result: SeedResult;
+  readonly distribution?: Array<{ process: string; counts: number[] }>;
+  readonly curve?: Array<{ s: number; deltaNll: number }>;
+}
+
+/** The plot data of a trained seed (see {@link InfernoUnitOutput}). */
+function plotData(trained: TrainedSeed): Pick<InfernoUnitOutput, 'distribution' | 'curve'> {
   const ev = trained.evaluation;
   const tm = ev.analysis.templateModel;
   const B = ev.analysis.bins;
   const names: Record<string, string> = { nominal: '', up: ' up', down: ' down' };
-  const histograms = tm.layout
+  const distribution = tm.layout
     .filter((e) => e.role !== 'sumw2')
     .map((e) => ({ process: `${e.sample}${e.nuisance ? ` ${e.nuisance}` : ''}${names[e.role]}`, counts: Array.from(ev.counts.subarray(e.offset, e.offset + B)) }));
-  const files = writePlot(distributionPlot({ histograms }, { title: `${label}: hard-binned summary per process and variation`, normalise: true }), join(out, 'plots', `distributions-${label}`));
-  const curve = profileCurve(ev);
-  return { distribution: { title: `Summary distributions, ${label}`, svg: files.svg, png: files.png }, curve: { method: label, points: curve.points.map((p) => ({ s: p.s, deltaNll: p.deltaNll })) } };
+  try {
+    return { distribution, curve: profileCurve(ev).points.map((p) => ({ s: p.s, deltaNll: p.deltaNll })) };
+  } catch (e) {
+    // the curve is a plot: its failure leaves the run's numbers standing
+    if (!(e instanceof NumericalError)) throw e;
+    process.stderr.write(`diffinfer:   no profile curve plot (${e.message})\n`);
+    return { distribution };
+  }
 }
 
-/** `diffinfer inferno` and `diffinfer ablate`: trains methods on benchmarks over seeds. */
-export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: readonly InfernoBenchmark[], methods: readonly InfernoMethod[], o: TrainingCliOptions): Promise<number> {
+/**
+ * Test hooks of {@link infernoCommand}: `beforeUnit` runs inside a unit (a throw there fails the
+ * unit, as a failed training would), `afterUnit` after its file is written (a throw there stops
+ * the command, as a kill would).
+ */
+export interface UnitHooks {
+  readonly beforeUnit?: (unit: TrainingUnit) => void;
+  readonly afterUnit?: (unit: TrainingUnit) => void;
+}
+
+/**
+ * `diffinfer inferno` and `diffinfer ablate`: trains methods on benchmarks over seeds. Every
+ * run (benchmark x method x seed, experiments/units.ts) writes its own file in `out/units/` as
+ * it ends; `results.json`, `report.md` and the plots are assembled from those files in unit
+ * order. With `resume` the finished runs of an earlier call with the same configuration are
+ * kept and only the missing or failed ones run. A run that fails is recorded and reported;
+ * the command then returns 1 after writing the table.
+ */
+export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: readonly InfernoBenchmark[], methods: readonly InfernoMethod[], o: TrainingCliOptions, hooks: UnitHooks = {}): Promise<number> {
   const cfg = runConfig(o);
-  await backend(o.backend);
-  mkdirSync(o.out, { recursive: true });
-  const test = infernoTestSample(cfg.testEvents);
+  const progress = o.progress ?? process.stderr.isTTY;
+  const config = { ...cfg, benchmarks, methods };
+  const units = trainingUnits(benchmarks, methods, cfg.seeds);
+  const resume = o.resume ?? false;
+  const run = { command: kind, config, units };
+  const unitDir = join(o.out, 'units');
+  try {
+    if (resume) UnitStore.checkResumable(unitDir, run); // fails fast, before tfjs loads
+  } catch (e) {
+    if (e instanceof InputError && e.kind === 'argument') throw new InputError('argument', '--resume', e.message);
+    throw e;
+  }
+  await backend(o.backend); // before the store: a bad backend must not clear a folder's runs
+  const store = UnitStore.open<InfernoUnitOutput>(unitDir, run, { resume });
+  let test: ReturnType<typeof infernoTestSample> | undefined;
+  const modelDir = (u: TrainingUnit) => (kind === 'inferno' && benchmarks.length === 1 ? join(u.method, `seed-${u.seed}`) : join(`b${u.benchmark}`, u.method, `seed-${u.seed}`));
+  const label = (u: TrainingUnit) => `benchmark ${u.benchmark}, ${u.method}, seed ${u.seed}`;
+  await runUnits(
+    store,
+    units,
+    async (u): Promise<InfernoUnitOutput> => {
+      process.stderr.write(`diffinfer: ${label(u)}\n`);
+      hooks.beforeUnit?.(u);
+      test ??= infernoTestSample(cfg.testEvents);
+      const trained = await trainInfernoSeed({ ...cfg, progress, benchmark: u.benchmark as InfernoBenchmark, method: u.method as InfernoMethod }, u.seed, test, { out: o.out, modelDir: modelDir(u) });
+      try {
+        process.stderr.write(`diffinfer:   sigma_s ${trained.result.sigmaFisher.toFixed(2)} (Fisher), ${trained.result.sigmaProfile.toFixed(2)} (profile); ${trained.result.secondsPerEpoch.toFixed(2)} s per epoch\n`);
+        return { result: trained.result, ...(u.seed === 0 ? plotData(trained) : {}) };
+      } finally {
+        trained.summary.dispose();
+      }
+    },
+    {
+      resume,
+      onSkip: (u) => process.stderr.write(`diffinfer: ${label(u)}: finished in an earlier run, kept\n`),
+      afterUnit: (u, r) => {
+        if (r.status === 'failed') process.stderr.write(`diffinfer:   failed: ${r.error.name}: ${r.error.message}\n`);
+        hooks.afterUnit?.(u);
+      },
+    },
+  );
+
+  // Assembly: from the unit files, in unit order (the same tables resumed or not).
+  const records = collectUnits(store, units);
   const results: SeedResult[] = [];
+  const failures: FailedRun[] = [];
   const extraPlots: ReportPlot[] = [];
   for (const benchmark of benchmarks) {
     const curves: Array<{ method: string; points: { s: number; deltaNll: number }[] }> = [];
-    for (const method of methods) {
-      for (let seed = 0; seed < cfg.seeds; seed++) {
-        process.stderr.write(`diffinfer: benchmark ${benchmark}, ${method}, seed ${seed}\n`);
-        const trained = await trainInfernoSeed({ ...cfg, benchmark, method }, seed, test, {
-          out: o.out,
-          modelDir: kind === 'inferno' ? join(method, `seed-${seed}`) : join(`b${benchmark}`, method, `seed-${seed}`),
-        });
-        results.push(trained.result);
-        process.stderr.write(`diffinfer:   sigma_s ${trained.result.sigmaFisher.toFixed(2)} (Fisher), ${trained.result.sigmaProfile.toFixed(2)} (profile); ${trained.result.secondsPerEpoch.toFixed(2)} s per epoch\n`);
-        if (seed === 0) {
-          const p = seedPlots(o.out, `b${benchmark}-${method}`, trained);
-          extraPlots.push(p.distribution);
-          curves.push(p.curve);
-        }
-        trained.summary.dispose();
+    for (const { unit, record } of records.filter((r) => r.unit.benchmark === benchmark)) {
+      const method = unit.method as InfernoMethod;
+      if (record?.status !== 'done') {
+        failures.push({ benchmark, method, seed: unit.seed, error: record?.status === 'failed' ? record.error : { name: 'Error', message: 'did not run' } });
+        continue;
       }
+      results.push(record.output.result);
+      const name = `b${benchmark}-${method}`;
+      if (record.output.distribution) {
+        const files = writePlot(distributionPlot({ histograms: record.output.distribution }, { title: `${name}: hard-binned summary per process and variation`, normalise: true }), join(o.out, 'plots', `distributions-${name}`));
+        extraPlots.push({ title: `Summary distributions, ${name}`, svg: files.svg, png: files.png });
+      }
+      if (record.output.curve) curves.push({ method: name, points: record.output.curve });
     }
-    const files = writePlot(profileCurvePlot(curves, { title: `Benchmark ${benchmark}: profile likelihood of s (test sample, seed 0)` }), join(o.out, 'plots', `profile-b${benchmark}`));
-    extraPlots.push({ title: `Profile likelihood, benchmark ${benchmark}`, svg: files.svg, png: files.png });
+    if (curves.length > 0) {
+      const files = writePlot(profileCurvePlot(curves, { title: `Benchmark ${benchmark}: profile likelihood of s (test sample, seed 0)` }), join(o.out, 'plots', `profile-b${benchmark}`));
+      extraPlots.push({ title: `Profile likelihood, benchmark ${benchmark}`, svg: files.svg, png: files.png });
+    }
   }
   const experiment: ExperimentResults = {
     command: kind,
     date: new Date().toISOString(),
     version: VERSION,
-    config: { ...cfg, benchmarks, methods },
+    config,
     results,
+    ...(failures.length > 0 ? { failures } : {}),
     reference: { paper: paperRows(benchmarks), analyticFloor: [...INFERNO_ANALYTIC_FLOOR] },
   };
   const report = writeOutputs(o.out, experiment, extraPlots);
   process.stdout.write(report);
+  if (failures.length > 0) {
+    process.stderr.write(`diffinfer: ${failures.length} of ${units.length} runs failed (listed in ${join(o.out, 'report.md')}); rerun them with --resume\n`);
+    return 1;
+  }
   return 0;
 }
 
@@ -263,33 +344,7 @@ export async function applyCommand(o: { model: string; input: string; output: st
   return 0;
 }
 
-/** `diffinfer export`: the trained analysis of an INFERNO benchmark as a pyhf workspace. */
-export async function exportCommand(o: { model: string; benchmark: string; out: string; events?: string; asimovPoi?: string; backend?: string }): Promise<number> {
-  const benchmark = parseBenchmarks(o.benchmark, '--benchmark');
-  if (benchmark.length !== 1) throw new InputError('argument', `--benchmark ${o.benchmark}`, 'expected one benchmark');
-  const events = o.events ? positiveInteger(o.events, '--events') : 1_000_000;
-  const asimovPoi = o.asimovPoi === undefined ? 0 : Number(o.asimovPoi);
-  if (!Number.isFinite(asimovPoi)) throw new InputError('argument', '--asimov-poi', `expected a number, got "${o.asimovPoi}"`);
-  await backend(o.backend);
-  const { mlp, sidecar } = await loadMlp(o.model);
-  try {
-    const binning = sidecar.extra?.binning as Binning | undefined;
-    const bins = (sidecar.extra?.bins as number | undefined) ?? (mlp.output.kind === 'logits' ? mlp.output.bins : undefined);
-    if (!binning || !bins) throw new InputError('io', `${o.model}/diffinfer.json`, 'has no binning (was it saved by diffinfer inferno?)');
-    if (mlp.inputDim !== 3) throw new InputError('io', o.model, `takes ${mlp.inputDim} inputs; INFERNO benchmarks have 3 (x0, x1, x2)`);
-    const analysis = new Analysis(infernoAnalysis(benchmark[0], binning, bins));
-    const data = { signal: simulateInferno({ process: 'signal', n: events, seed: 'export' }), background: simulateInferno({ process: 'background', n: events, seed: 'export' }) };
-    const counts = hardTemplateCounts(mlp, analysis, data);
-    const red = withoutEmptyBins(analysis.spec.template, analysis.templateModel, counts);
-    const { workspace, approximations } = red.tm.exportWorkspace(red.counts, { asimovPoi });
-    writeFileAtomic(o.out, `${JSON.stringify(workspace, null, 2)}\n`);
-    for (const a of approximations) process.stderr.write(`diffinfer: note: ${a}\n`);
-    if (red.kept.length < bins) process.stderr.write(`diffinfer: note: ${bins - red.kept.length} empty bins were dropped\n`);
-    process.stderr.write(`diffinfer: wrote ${o.out} (${red.kept.length} bins, observations: Asimov data at mu = ${asimovPoi})\n`);
-    return 0;
-  } finally {
-    mlp.dispose();
-  }
-}
+/** `diffinfer export` lives in export.ts. */
+export { exportCommand } from './export.js';
 
 export { evaluateHard, INFERNO_METHODS };

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { Analysis, createMlp, fitStandardisation, train, type Binning, type Dataset, type MlpSummary, type StepRecord, type TrainObjective } from '../../src/models/index.js';
+import { NumericalError } from '../../src/stats/errors.js';
 import type { EpochRecord, Method, SeedResult } from '../report/types.js';
 import { simulateInferno } from '../simulators/inferno.js';
 import { infernoAnalysis, type InfernoBenchmark } from './benchmarks.js';
@@ -75,6 +76,9 @@ export interface TrainedSeed {
 /**
  * Trains and evaluates one seed; saves the model under `save.out/save.modelDir` when given.
  *
+ * @throws NumericalError when training stops on a non-finite step or a fit of the evaluation
+ *   fails (the summary is released first).
+ *
  * @example
  * ```ts
  * const { result } = await trainInfernoSeed({ ...INFERNO_DEFAULTS, benchmark: 2, method: "inferno", epochs: 20 }, 0, test, { out: "runs", modelDir: "inferno/seed-0" });
@@ -125,49 +129,55 @@ export async function trainInfernoSeed(
       epochStart = performance.now();
     }
   };
-  const dir = save ? join(save.out, save.modelDir) : undefined;
-  const trained = await train(summary, analysis, data, {
-    objective: OBJECTIVE[method],
-    steps: config.epochs * stepsPerEpoch,
-    batchSize: perProcess,
-    seed,
-    variationFraction: config.variationFraction,
-    optimizer: { kind: 'adam', schedule: { kind: 'constant', learningRate: config.learningRate } },
-    validation: { datasets: validation, every: stepsPerEpoch, ...(config.patience !== undefined ? { patience: config.patience } : {}) },
-    progress: config.progress,
-    ...(dir ? { jsonl: join(dir, 'train.jsonl'), checkpoint: { dir: join(dir, 'checkpoint'), every: stepsPerEpoch * 10 } } : {}),
-    onStep,
-  });
-  if (trained.status === 'non-finite') throw new Error(`training ${method} on benchmark ${benchmark}, seed ${seed} stopped: ${trained.message}`);
-  const trainSeconds = (performance.now() - t0) / 1000;
-  const evaluation = evaluateInferno(summary, benchmark, { datasets: test, binning, bins });
-  const epochs = history.length;
-  if (dir) {
-    await summary.save(dir, {
-      binning,
-      bins,
-      benchmark,
-      method,
-      training: { ...config, seed, status: trained.status, bestStep: trained.best?.step, steps: trained.steps },
-      sigma: { fisher: evaluation.sigmaFisher, profile: evaluation.sigmaProfile },
-    });
-  }
-  return {
-    summary,
-    evaluation,
-    result: {
-      method,
-      benchmark,
+  // the summary holds tf variables: released here when training or the evaluation fails
+  try {
+    const dir = save ? join(save.out, save.modelDir) : undefined;
+    const trained = await train(summary, analysis, data, {
+      objective: OBJECTIVE[method],
+      steps: config.epochs * stepsPerEpoch,
+      batchSize: perProcess,
       seed,
-      sigmaFisher: evaluation.sigmaFisher,
-      sigmaProfile: evaluation.sigmaProfile,
-      epochs,
-      trainSeconds,
-      secondsPerEpoch: epochs > 0 ? trainSeconds / epochs : trainSeconds,
-      history,
-      modelDir: save?.modelDir ?? '',
-    },
-  };
+      variationFraction: config.variationFraction,
+      optimizer: { kind: 'adam', schedule: { kind: 'constant', learningRate: config.learningRate } },
+      validation: { datasets: validation, every: stepsPerEpoch, ...(config.patience !== undefined ? { patience: config.patience } : {}) },
+      progress: config.progress,
+      ...(dir ? { jsonl: join(dir, 'train.jsonl'), checkpoint: { dir: join(dir, 'checkpoint'), every: stepsPerEpoch * 10 } } : {}),
+      onStep,
+    });
+    if (trained.status === 'non-finite') throw new NumericalError(`training ${method} on benchmark ${benchmark}, seed ${seed} stopped: ${trained.message}`);
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const evaluation = evaluateInferno(summary, benchmark, { datasets: test, binning, bins });
+    const epochs = history.length;
+    if (dir) {
+      await summary.save(dir, {
+        binning,
+        bins,
+        benchmark,
+        method,
+        training: { ...config, seed, status: trained.status, bestStep: trained.best?.step, steps: trained.steps },
+        sigma: { fisher: evaluation.sigmaFisher, profile: evaluation.sigmaProfile },
+      });
+    }
+    return {
+      summary,
+      evaluation,
+      result: {
+        method,
+        benchmark,
+        seed,
+        sigmaFisher: evaluation.sigmaFisher,
+        sigmaProfile: evaluation.sigmaProfile,
+        epochs,
+        trainSeconds,
+        secondsPerEpoch: epochs > 0 ? trainSeconds / epochs : trainSeconds,
+        history,
+        modelDir: save?.modelDir ?? '',
+      },
+    };
+  } catch (e) {
+    summary.dispose();
+    throw e;
+  }
 }
 
 /** The test sample of a run (shared by all seeds and methods). */

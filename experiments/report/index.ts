@@ -9,7 +9,7 @@
  * const md = renderReport(results, { plots: [{ title: 'Training curves', svg: 'plots/training.svg', png: 'plots/training.png' }] });
  * ```
  */
-export { METHODS, type EpochRecord, type ExperimentResults, type Method, type PaperRow, type SeedResult } from './types.js';
+export { METHODS, type EpochRecord, type ExperimentResults, type FailedRun, type Method, type PaperRow, type SeedResult } from './types.js';
 export { band, quantile, summariseSeeds, type Band, type SeedSummary } from './summary.js';
 export { formatBand, formatNumber, renderReport, type RenderReportOptions, type ReportPlot } from './markdown.js';
 export {

@@ -3,7 +3,7 @@
  * and 68% band over seeds of the Fisher and profile widths, the paper's number, the analytic
  * floor), the per-seed numbers, and the list of plot files.
  */
-import { quantile, summariseSeeds, type Band, type SeedSummary } from './summary.js';
+import { band, quantile, summariseSeeds, type Band, type SeedSummary } from './summary.js';
 import { METHODS, type ExperimentResults, type PaperRow } from './types.js';
 
 /**
@@ -114,7 +114,9 @@ function paperFor(paper: readonly PaperRow[], benchmark: number, method: string)
  * paper row matches a method when its `method` equals the id, ignoring case; paper rows of
  * methods not run here are added below, marked `(paper)`), and the analytic floor
  * `reference.analyticFloor[benchmark]` (paper and floor columns appear only when given); then
- * the per-seed numbers, and the list of `options.plots`.
+ * the per-seed numbers, the failed runs (`results.failures`: a `failed` column in the
+ * benchmark's table, a row for a method none of whose seeds finished, and a section listing each
+ * failure with its error), and the list of `options.plots`.
  *
  * The POI is s for the INFERNO commands (columns `sigma_s`) and mu for neos (`sigma_mu`).
  * Widths get 2 decimals (3 significant digits below 1), CLs 3 significant digits, Z0 2 decimals.
@@ -149,8 +151,17 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
   else out.push(...table(['key', 'value'], ['l', 'l'], keys.map((k) => [k, configValue(results.config[k])])));
   out.push('');
 
+  const failures = results.failures ?? [];
   for (const b of benchmarks) {
-    const rows = summaries.filter((s) => s.benchmark === b);
+    const failedHere = failures.filter((f) => f.benchmark === b);
+    const failedCount = (method: string) => failedHere.filter((f) => f.method === method).length;
+    // a method whose every seed failed still gets its row (0 seeds, n/a)
+    const rows = [
+      ...summaries.filter((s) => s.benchmark === b),
+      ...[...new Set(failedHere.map((f) => f.method))]
+        .filter((m) => !summaries.some((s) => s.benchmark === b && s.method === m))
+        .map((method): SeedSummary => ({ benchmark: b, method, n: 0, sigmaFisher: band([]), sigmaProfile: band([]) })),
+    ].sort((x, y) => METHODS.indexOf(x.method) - METHODS.indexOf(y.method));
     const paperRows = paper.filter((p) => p.benchmark === b);
     const floorValue = floor && b >= 0 && b < floor.length ? floor[b] : undefined;
     const hasPaper = paperRows.length > 0;
@@ -163,6 +174,7 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
     const columns: Column[] = [
       [neos ? 'objective' : 'method', 'l', (s) => s.method, (p) => `${p.method} (paper)`],
       ['seeds', 'r', (s) => String(s.n), () => ''],
+      ...(failedHere.length > 0 ? [['failed', 'r', (s: SeedSummary) => String(failedCount(s.method)), () => ''] as Column] : []),
       [`sigma_${poi} (Fisher) median [16%, 84%]`, 'r', (s) => formatBand(s.sigmaFisher), () => ''],
       [`sigma_${poi} (profile) median [16%, 84%]`, 'r', (s) => formatBand(s.sigmaProfile), () => ''],
     ];
@@ -221,6 +233,14 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
         }),
       ),
     );
+    out.push('');
+  }
+
+  if (failures.length > 0) {
+    out.push('## Failed runs', '');
+    out.push(`${failures.length} run${failures.length === 1 ? '' : 's'} did not finish; the tables above leave them out (rerun them with \`--resume\`).`, '');
+    const sorted = [...failures].sort((x, y) => x.benchmark - y.benchmark || METHODS.indexOf(x.method) - METHODS.indexOf(y.method) || x.seed - y.seed);
+    out.push(...table(['benchmark', 'method', 'seed', 'error'], ['r', 'l', 'r', 'l'], sorted.map((f) => [String(f.benchmark), f.method, String(f.seed), `${f.error.name}: ${f.error.message}`])));
     out.push('');
   }
 

@@ -99,6 +99,22 @@ export interface PaperRow {
 }
 
 /**
+ * A run (one seed of one method on one benchmark) that did not finish: its error's class name
+ * (`NumericalError` for a failed fit or a non-finite training step) and message.
+ *
+ * @example
+ * ```ts
+ * const f: FailedRun = { benchmark: 4, method: 'profile-width', seed: 1, error: { name: 'NumericalError', message: 'profileWidth: ...' } };
+ * ```
+ */
+export interface FailedRun {
+  benchmark: number;
+  method: Method;
+  seed: number;
+  error: { name: string; message: string };
+}
+
+/**
  * Everything one experiment command produced.
  *
  * `reference.analyticFloor[b]` is the width of benchmark `b` with the optimal (likelihood-ratio)
@@ -121,5 +137,7 @@ export interface ExperimentResults {
   version: string;
   config: Record<string, unknown>;
   results: SeedResult[];
+  /** Runs that failed (recorded, not fatal); absent or empty when every run finished. */
+  failures?: FailedRun[];
   reference?: { paper?: PaperRow[]; analyticFloor?: number[] };
 }

@@ -6,13 +6,15 @@
  * installed it, then the WebAssembly backend (SIMD), then the plain JS `cpu` backend. Every
  * import is attempted inside a try/catch that catches anything thrown (missing module, native
  * library failing to load, non-Error values). A backend requested explicitly (option or
- * `DIFFINFER_BACKEND`) that cannot load is an error, not a silent fallback. The choice is
- * printed as one line on stderr.
+ * `DIFFINFER_BACKEND`) that cannot load is bad input (an `InputError` naming the package to
+ * install when it is missing), not a silent fallback. The choice is printed as one line on
+ * stderr.
  *
  * Importing `@tensorflow/tfjs-layers` registers the gradients (tfjs-core's Node bundle alone
  * registers none; measured: `getGradient('BatchMatMul')` is undefined before, defined after).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../stats/errors.js';
 import { registerFastBatchMatMulGradient, restoreBatchMatMulGradient } from './batch-matmul-gradient.js';
 
 /** What a user may ask for. */
@@ -64,10 +66,18 @@ export interface InitBackendOptions {
   readonly fastMatMulGradient?: boolean;
 }
 
-/** Parses a backend request, e.g. from `--backend`; `where` names the option in errors. */
+/**
+ * Parses a backend request, e.g. from `--backend`; `where` names the option in errors.
+ *
+ * @throws InputError for an unknown name.
+ * @example
+ * ```ts
+ * parseBackendRequest('wasm', 'DIFFINFER_BACKEND'); // 'wasm'
+ * ```
+ */
 export function parseBackendRequest(value: string, where: string): BackendRequest {
   if ((BACKEND_REQUESTS as readonly string[]).includes(value)) return value as BackendRequest;
-  throw new Error(`${where}: unknown backend "${value}" (expected ${BACKEND_REQUESTS.join(', ')})`);
+  throw new InputError('argument', where, `unknown backend "${value}" (expected ${BACKEND_REQUESTS.join(', ')})`);
 }
 
 function describe(e: unknown): string {
@@ -95,6 +105,9 @@ async function tryCandidate(c: Candidate, importer: (s: string) => Promise<unkno
  * Loads TensorFlow.js with the best available backend and registers gradients (tfjs's, then
  * diffinfer's faster BatchMatMul gradient unless `fastMatMulGradient` is false).
  *
+ * @throws InputError when a requested backend (not `auto`) cannot be loaded, naming the package
+ *   to install when it is missing (e.g. `npm install @tensorflow/tfjs-node-gpu`); Error when
+ *   `auto` finds no backend at all.
  * @example
  * ```ts
  * const { name } = await initBackend();            // auto: gpu -> node -> wasm -> cpu
@@ -127,6 +140,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
   }
   const last = tried[tried.length - 1];
-  if (request !== 'auto') throw new Error(`backend "${request}" (${last.candidate}) cannot be loaded: ${last.error}`);
+  if (request !== 'auto') {
+    // bad input, not an internal error: the user asked for a backend this machine does not have
+    const module = CANDIDATES.find((c) => c.request === request)!.module;
+    const hint = last.error === 'not installed' ? ` (install it with \`npm install ${module}\`)` : '';
+    throw new InputError('argument', `backend "${request}" (${last.candidate})`, `cannot be loaded: ${last.error}${hint}`);
+  }
   throw new Error(`no tfjs backend could be loaded (${tried.map((t) => `${t.candidate}: ${t.error}`).join(', ')})`);
 }

@@ -8,10 +8,29 @@
  *   standard deviation h. About 2x faster on wasm (sigmoid is an XNNPACK kernel, erf is not, and
  *   its derivative comes from the forward values instead of a second exp).
  *
- * As h -> 0 both give the ordinary weighted histogram. Differentiable in x and w.
+ * Edges (the rule of numpy.histogram, used by every hard binning in diffinfer: `hardHistogram`,
+ * `Analysis.hardBins`): bin k is `[e_k, e_{k+1})`, the last bin is closed, `[e_{B-1}, e_B]`. An
+ * event exactly on an interior edge belongs to the upper bin, one on the last edge to the last
+ * bin (a float32 sigmoid score of exactly 1.0 with edges ending at 1). The KDE's h -> 0 limit
+ * follows the same rule for every float32 x: each edge is taken half a float32 spacing below
+ * the float32 value it stands for (above it for the last edge), a shift no float32 event can
+ * sit on and far below float32 resolution at any usable h, so at h -> 0 an event on an edge
+ * goes wholly to its hard bin instead of half to each side. It is computed exactly:
+ * `u = ((f_j - x_i) + d_j) / h`, with `f_j - x_i` exact near the edge and `d_j` the half spacing
+ * (one float32 is left on the edge: -2^-149 just below an edge at 0, where half the spacing is
+ * not a float32; it splits half/half).
+ *
+ * Precision: the event sums are staged (`stagedWeightedSum`, blocks of 4096 events; the total
+ * weight by `stagedSum`), so wasm's float32 accumulation does not grow with N. Measured on wasm
+ * for 1e6 events (x ~ U(-0.1, 1.1), weights U(0.5, 1.5), 10 bins, h = 0.05) against the same
+ * formula in float64, worst bin: gaussian 1.9e-6, logistic 6.2e-6 relative (with a plain
+ * matmul over the events: 8.6e-5 and 3.4e-3).
+ *
+ * As h -> 0 both kernels give the ordinary weighted histogram. Differentiable in x and w.
  * Shapes: x [N], w [N] -> counts [B] for B + 1 edges.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { stagedSum, stagedWeightedSum } from './staged-sum.js';
 
 /** Bandwidth given absolutely, or relative to the (smallest) bin width. */
 export type Bandwidth = { readonly absolute: number } | { readonly relative: number };
@@ -62,6 +81,43 @@ function validate(x: tf.Tensor, o: KdeHistogramOptions): number {
   return h;
 }
 
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+
+/** The next float32 above (`+1`) or below (`-1`) the float32 value `f` (finite). */
+function nextFloat32(f: number, direction: 1 | -1): number {
+  if (f === 0) return direction * 2 ** -149;
+  f32[0] = f;
+  i32[0] += (f > 0) === (direction > 0) ? 1 : -1;
+  return f32[0];
+}
+
+/**
+ * The edges as the kernel evaluates them (see the module comment): per edge a float32 value
+ * `hi` and a float32 offset `lo`, the edge being `hi + lo` exactly. For every edge but the last,
+ * `hi` is the smallest float32 >= e (so a float32 x >= e iff x >= hi) and `lo` minus half the
+ * spacing below it; for the last edge, `hi` is the largest float32 <= e and `lo` plus half the
+ * spacing above it.
+ */
+export function kernelEdges(edges: readonly number[]): { hi: number[]; lo: number[] } {
+  const last = edges.length - 1;
+  const hi: number[] = [];
+  const lo: number[] = [];
+  edges.forEach((e, j) => {
+    let f = Math.fround(e);
+    if (j < last) {
+      if (f < e) f = nextFloat32(f, 1);
+      hi.push(f);
+      lo.push(-Math.max(2 ** -149, (f - nextFloat32(f, -1)) / 2));
+    } else {
+      if (f > e) f = nextFloat32(f, -1);
+      hi.push(f);
+      lo.push(Math.max(2 ** -149, (nextFloat32(f, 1) - f) / 2));
+    }
+  });
+  return { hi, lo };
+}
+
 /**
  * Soft histogram of `x` (see the module comment).
  *
@@ -81,9 +137,11 @@ export function kdeHistogram(x: tf.Tensor1D, options: KdeHistogramOptions): tf.T
   const scale = gaussian ? 1 / (h * Math.SQRT2) : Math.PI / (h * Math.sqrt(3));
   // Folding treats the outer edges as -inf and +inf: P is 0 in column 0 and 1 in the last.
   const keepValues = Array.from({ length: ne }, (_, j) => (fold && (j === 0 || j === ne - 1) ? 0 : 1));
+  const kernel = kernelEdges(edges);
   return tf.tidy(() => {
     const w = options.weights ?? tf.onesLike(x);
-    const es = tf.tensor2d(edges.map((v) => v * scale), [1, ne]);
+    const hi = tf.tensor2d(kernel.hi, [1, ne]);
+    const lo = tf.tensor2d(kernel.lo, [1, ne]);
     const diffRows = (t: tf.Tensor): tf.Tensor => tf.sub(tf.slice(t, [0, 1], [-1, ne - 1]), tf.slice(t, [0, 0], [-1, ne - 1]));
     // forward  cum_j = sum_i w_i P_ij (one matmul), c_k = cum_{k+1} - cum_k;
     // backward with g_j = dL/dcum_j = dy_{j-1} - dy_j:
@@ -91,11 +149,12 @@ export function kdeHistogram(x: tf.Tensor1D, options: KdeHistogramOptions): tf.T
     // gradFunc builds its own constants: it runs after this tidy has disposed the outer ones.
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [xs, ws, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      const u = tf.sub(es, tf.reshape(tf.mul(xs, scale), [-1, 1])); // [N, E]
+      // u = ((f_j - x_i) + d_j) scale: exact near an edge, so the edge rule holds as h -> 0
+      const u = tf.mul(tf.add(tf.sub(hi, tf.reshape(xs, [-1, 1])), lo), scale); // [N, E]
       // gaussian keeps erf u (P = (1 + erf) / 2, folded into the matmul's constant); logistic keeps P
       const core = gaussian ? tf.erf(u) : tf.sigmoid(u);
-      const total = tf.sum(ws);
-      const wc = tf.matMul(tf.reshape(ws, [1, -1]), core); // [1, E]
+      const total = stagedSum(ws);
+      const wc = tf.reshape(stagedWeightedSum(ws as tf.Tensor1D, core as tf.Tensor2D), [1, ne]); // [1, E]
       let cum = gaussian ? tf.mul(tf.add(wc, total), 0.5) : wc;
       if (fold) cum = tf.add(tf.mul(cum, tf.tensor2d(keepValues, [1, ne])), tf.mul(tf.tensor2d(keepValues.map((k, j) => (j === ne - 1 ? 1 : 0)), [1, ne]), total));
       save([u, ws, core]);
@@ -131,14 +190,23 @@ export function kdeHistogram(x: tf.Tensor1D, options: KdeHistogramOptions): tf.T
   });
 }
 
-/** The plain weighted histogram (the h -> 0 limit), in float64 JS: bins [e_k, e_{k+1}). */
+/**
+ * The plain weighted histogram (the h -> 0 limit of {@link kdeHistogram}), in float64 JS, with
+ * numpy's edge rule: bins `[e_k, e_{k+1})`, the last bin closed `[e_{B-1}, e_B]`. Outside the
+ * edges: dropped, or with `overflow: 'fold'` added to the first or last bin.
+ *
+ * @example
+ * ```ts
+ * hardHistogram([0, 0.5, 1], [0, 0.5, 1]); // Float64Array [1, 2]: 0.5 opens bin 1, 1 closes it
+ * ```
+ */
 export function hardHistogram(x: ArrayLike<number>, edges: readonly number[], weights?: ArrayLike<number>, overflow: Overflow = 'drop'): Float64Array {
   const nb = edges.length - 1;
   const out = new Float64Array(nb);
   for (let i = 0; i < x.length; i++) {
     let k = -1;
     if (x[i] < edges[0]) k = overflow === 'fold' ? 0 : -1;
-    else if (x[i] >= edges[nb]) k = overflow === 'fold' ? nb - 1 : -1;
+    else if (x[i] >= edges[nb]) k = x[i] === edges[nb] || overflow === 'fold' ? nb - 1 : -1;
     else {
       let lo = 0;
       let hi = nb;

@@ -14,6 +14,10 @@
  *   about `eps sqrt(c) log_c(n)` instead of `eps sqrt(n)` (measured on wasm for 1e6 terms of
  *   U(0, 1): ~1e-5 with `tf.sum`, ~1e-8 with c = 128). It is built from differentiable tfjs
  *   ops (pad, reshape, sum), so its gradient is the gradient of the sum: ones.
+ * - {@link stagedWeightedSum} is the same idea for the weighted column sums `w^T V` of the
+ *   soft histograms (a [1, N] x [N, K] matmul, which wasm also accumulates in float32 over N):
+ *   blocks of `chunk` events (default 4096) are reduced by one batched matmul, the block sums
+ *   by a float32 sum of ceil(N / chunk) terms. Up to `chunk` events it is the plain matmul.
  * - {@link sumToFloat64} reads the values back and adds them in JS doubles with Neumaier's
  *   compensated summation: the way to finish a likelihood sum that is not differentiated.
  */
@@ -51,6 +55,45 @@ export function stagedSum(x: tf.Tensor, options: StagedSumOptions = {}): tf.Scal
       y = tf.sum(tf.reshape(padded, [rows, chunk]), 1);
     }
     return tf.sum(y) as tf.Scalar;
+  });
+}
+
+/** The default number of events per block of {@link stagedWeightedSum}. */
+export const DEFAULT_WEIGHTED_SUM_CHUNK = 4096;
+
+/**
+ * The weighted column sums `c_k = sum_i w_i V_ik` of `values` [N, K] with `weights` [N], reduced
+ * in blocks of at most `chunk` events (see the module comment): a batched matmul
+ * [R, 1, chunk] x [R, chunk, K] of the zero-padded blocks, then the sum of the R block sums
+ * (in stages of `chunk` when R > chunk). Float32 accumulations then have at most `chunk` terms
+ * (measured on wasm for 1e6 events, 10 columns of U(0, 1) with weights U(0.5, 1.5): 4.2e-7
+ * relative, against 7.2e-5 for the plain matmul). Differentiable (tfjs ops only).
+ *
+ * Shapes: weights [N], values [N, K] -> [K].
+ *
+ * @example
+ * ```ts
+ * const counts = stagedWeightedSum(eventWeights, softmaxProbabilities); // [K]
+ * ```
+ */
+export function stagedWeightedSum(weights: tf.Tensor1D, values: tf.Tensor2D, options: StagedSumOptions = {}): tf.Tensor1D {
+  const chunk = options.chunk ?? DEFAULT_WEIGHTED_SUM_CHUNK;
+  if (!Number.isInteger(chunk) || chunk < 2) throw new RangeError(`stagedWeightedSum: options.chunk must be an integer >= 2, got ${chunk}`);
+  const [n, k] = values.shape;
+  if (weights.rank !== 1 || weights.shape[0] !== n) throw new RangeError(`stagedWeightedSum: weights must have shape [${n}], got [${weights.shape}]`);
+  return tf.tidy(() => {
+    if (n <= chunk) return tf.reshape(tf.matMul(tf.reshape(weights, [1, n]), values), [k]) as tf.Tensor1D;
+    const rows = Math.ceil(n / chunk);
+    const pad = rows * chunk - n;
+    const w = pad === 0 ? weights : tf.pad(weights, [[0, pad]]);
+    const v = pad === 0 ? values : tf.pad(values, [[0, pad], [0, 0]]);
+    let partial: tf.Tensor = tf.reshape(tf.matMul(tf.reshape(w, [rows, 1, chunk]), tf.reshape(v, [rows, chunk, k])), [rows, k]);
+    while (partial.shape[0]! > chunk) {
+      const r = Math.ceil(partial.shape[0]! / chunk);
+      const padded = r * chunk === partial.shape[0] ? partial : tf.pad(partial, [[0, r * chunk - partial.shape[0]!], [0, 0]]);
+      partial = tf.sum(tf.reshape(padded, [r, chunk, k]), 1);
+    }
+    return tf.sum(partial, 0) as tf.Tensor1D;
   });
 }
 

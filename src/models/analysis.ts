@@ -6,7 +6,10 @@
  *
  * Per-event weights in a batch of size m drawn from a dataset of n events with weights w:
  * `w_i' = expected w_i / (mean(w) m)`, so the counts estimate the expected yields; the staterror
- * template (sum of squared weights of the full dataset) is estimated by `(n / m) sum w_i'^2`.
+ * template (the full dataset's sum of squared weights, `sum_j (expected w_j / (mean(w) n))^2`)
+ * is estimated by `(m / n) sum_i w_i'^2`: each batch term has expectation
+ * `expected^2 E[w^2] / (mean(w)^2 m^2)`, m of them times m / n give the full-sample value
+ * (`stepTemplates` in trainer.ts; tested against `hardTemplateCounts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { kdeHistogram, type Bandwidth, type KdeKernel } from '../autodiff/kde-histogram.js';
@@ -113,9 +116,13 @@ export class Analysis {
 }
 
 /**
- * Hard bin index of each of `n` summary outputs: the argmax of K logits (row-major [n, K]) for
- * softmax binning, or the bin of the score among the fixed edges for KDE binning (below the first
- * edge: bin 0; at or above the last: the last bin).
+ * Hard bin index of each of `n` summary outputs: the argmax of K logits (row-major [n, K]; the
+ * first of tied largest logits) for softmax binning, or the bin of the score among the fixed
+ * edges for KDE binning, with numpy's edge rule as everywhere in diffinfer (`hardHistogram`):
+ * bin k is `[e_k, e_{k+1})`, the last bin `[e_{B-1}, e_B]` closed, so a score on an interior edge
+ * opens the upper bin and a float32 sigmoid score of exactly 1.0 lands in the last bin; below
+ * the first edge bin 0, above the last the last bin (the `fold` overflow the analysis's soft
+ * counts use, whose h -> 0 limit these bins are).
  *
  * @example
  * ```ts

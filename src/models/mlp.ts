@@ -210,9 +210,15 @@ export function createMlp(options: MlpOptions): MlpSummary {
 }
 
 /**
- * Loads a model saved by {@link MlpSummary.save}; returns it with the sidecar's `extra`.
+ * Loads a model saved by {@link MlpSummary.save}: returns the restored summary and the parsed
+ * sidecar (`diffinfer.json`; `sidecar.extra` holds what was passed to `save`).
  *
  * @throws InputError naming the file when a file is missing or malformed.
+ * @example
+ * ```ts
+ * const { mlp, sidecar } = await loadMlp('runs/start/inferno/seed-0');
+ * const binning = sidecar.extra?.binning;
+ * ```
  */
 export async function loadMlp(dir: string): Promise<{ mlp: MlpSummary; sidecar: MlpSidecar }> {
   const read = (name: string): Buffer => {

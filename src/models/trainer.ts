@@ -137,10 +137,110 @@ function headObjective(objective: Exclude<TrainObjective, 'bce'>, testPoi: numbe
   }
 }
 
-/** A batch: per dataset name, events [m, d], weights [m] and squared weights x n/m [m]. */
-interface Batch {
+/**
+ * A training batch: per dataset name, `m` events [m, d] drawn with replacement and their
+ * weights [m] per unit expected yield, `w_i / (mean(w) m)` (scaled to each sample's expected
+ * yield by {@link stepTemplates}).
+ */
+export interface TrainingBatch {
   readonly x: Map<string, tf.Tensor2D>;
   readonly w: Map<string, tf.Tensor1D>;
+}
+
+/**
+ * Draws one training batch of `m` events from every dataset the analysis reads (the sampler's
+ * indices in the order of `analysis.datasetNames()`). The caller disposes the tensors.
+ *
+ * @example
+ * ```ts
+ * const batch = drawTrainingBatch(BatchSampler.seeded(1), analysis, datasets, 500);
+ * ```
+ */
+export function drawTrainingBatch(sampler: BatchSampler, analysis: Analysis, datasets: Readonly<Record<string, Dataset>>, m: number): TrainingBatch {
+  const x = new Map<string, tf.Tensor2D>();
+  const w = new Map<string, tf.Tensor1D>();
+  for (const name of analysis.datasetNames()) {
+    const d = datasets[name];
+    const idx = sampler.indices(d.n, m);
+    x.set(name, tf.tensor2d(gatherRows(d, idx), [m, d.dim]));
+    w.set(name, tf.tensor1d(Analysis.eventWeights(d, 1, idx))); // unit expected: scaled per sample below
+  }
+  return { x, w };
+}
+
+/**
+ * The soft templates one training step fills from a batch (flat layout of
+ * `analysis.templateModel`, one tensor [bins] per layout entry), each an unbiased estimate of
+ * the full-sample hard template (`hardTemplateCounts`) as the soft binning becomes hard:
+ *
+ * - nominal: `sum_i w_i'` per bin, `w_i' = expected w_i / (mean(w) m)`;
+ * - up/down: the same of the transformed (or the variation dataset's) events; with
+ *   `variationFraction` f < 1 the control-variate estimate of {@link TrainOptions.variationFraction};
+ * - sumw2 (staterror): `(m / n) sum_i w_i'^2`. The full sample's sum of squared weights is
+ *   `sum_j (expected w_j / (mean(w) n))^2`; a batch term has expectation
+ *   `E[w'^2] = expected^2 E[w^2] / (mean(w)^2 m^2)`, so the batch sum of m terms times m / n
+ *   has the full-sample value as its expectation.
+ *
+ * Every count gets `analysis.floor` added. Call inside `tf.tidy`.
+ *
+ * @example
+ * ```ts
+ * const counts = tf.tidy(() => stepTemplates(mlp, analysis, datasets, batch).map((c) => c.arraySync()));
+ * ```
+ */
+export function stepTemplates(summary: Summary, analysis: Analysis, datasets: Readonly<Record<string, Dataset>>, batch: TrainingBatch, variationFraction = 1): tf.Tensor1D[] {
+  const tm = analysis.templateModel;
+  // Every network input of the step (nominal batches and transformed variations), evaluated
+  // in one forward pass: fewer, larger kernels than one pass per template.
+  const inputs = new Map<string, tf.Tensor2D>();
+  const need = (key: string, make: () => tf.Tensor2D) => {
+    if (!inputs.has(key)) inputs.set(key, make());
+    return key;
+  };
+  const m = batch.x.get(analysis.datasetNames()[0])!.shape[0];
+  const sub = Math.max(1, Math.round(variationFraction * m));
+  type Plan = { key: string; w: tf.Tensor1D } | { key: string; w: tf.Tensor1D; control: { nominal: string; nominalKey: string; wNominal: tf.Tensor1D } };
+  const nominalCounts = new Map<string, tf.Tensor1D>();
+  const plan: Plan[] = tm.layout.map((e) => {
+    const s = analysis.spec.samples[e.sample];
+    const xs = batch.x.get(s.dataset)!;
+    const ws = batch.w.get(s.dataset)!;
+    if (e.role === 'nominal') return { key: need(s.dataset, () => xs), w: tf.mul(ws, s.expected) as tf.Tensor1D };
+    if (e.role === 'sumw2') return { key: need(s.dataset, () => xs), w: tf.mul(tf.square(tf.mul(ws, s.expected)), m / datasets[s.dataset].n) as tf.Tensor1D };
+    const src: VariationSource = analysis.spec.variations![`${e.sample}:${e.nuisance}`][e.role];
+    if (src.kind === 'dataset') return { key: need(src.dataset, () => batch.x.get(src.dataset)!), w: tf.mul(batch.w.get(src.dataset)!, src.expected ?? s.expected) as tf.Tensor1D };
+    const factor = s.expected * (src.expectedFactor ?? 1);
+    if (sub >= m) return { key: need(`${s.dataset}|${e.sample}:${e.nuisance}:${e.role}`, () => src.apply(xs)), w: tf.mul(ws, factor) as tf.Tensor1D };
+    // control variate: the variation of the first `sub` events, minus their nominal, scaled
+    // to the batch and added to the full nominal template
+    const xsSub = tf.slice(xs, [0, 0], [sub, -1]) as tf.Tensor2D;
+    const wSub = tf.mul(tf.slice(ws, [0], [sub]), factor * (m / sub)) as tf.Tensor1D;
+    return {
+      key: need(`${s.dataset}|${e.sample}:${e.nuisance}:${e.role}`, () => src.apply(xsSub)),
+      w: wSub,
+      control: { nominal: e.sample, nominalKey: s.dataset, wNominal: tf.mul(tf.slice(ws, [0], [sub]), s.expected * (m / sub)) as tf.Tensor1D },
+    };
+  });
+  const keys = [...inputs.keys()];
+  const all = summary.apply(keys.length === 1 ? inputs.get(keys[0])! : (tf.concat(keys.map((k) => inputs.get(k)!), 0) as tf.Tensor2D));
+  const outputs = new Map<string, tf.Tensor2D>();
+  let row = 0;
+  for (const k of keys) {
+    const rows = inputs.get(k)!.shape[0];
+    outputs.set(k, tf.slice(all, [row, 0], [rows, -1]) as tf.Tensor2D);
+    row += rows;
+  }
+  const counts = plan.map((p, i) => {
+    const c = analysis.softCounts(outputs.get(p.key)!, p.w);
+    if (tm.layout[i].role === 'nominal') nominalCounts.set(tm.layout[i].sample, c);
+    return c;
+  });
+  return plan.map((p, i) => {
+    if (!('control' in p)) return counts[i];
+    const nominalSub = analysis.softCounts(tf.slice(outputs.get(p.control.nominalKey)!, [0, 0], [sub, -1]) as tf.Tensor2D, p.control.wNominal);
+    // floors cancel in the difference; keep the result at or above the floor
+    return tf.maximum(tf.add(nominalCounts.get(p.control.nominal)!, tf.sub(counts[i], nominalSub)), analysis.floor) as tf.Tensor1D;
+  });
 }
 
 /**
@@ -162,7 +262,6 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
   const schedule = scheduleFrom(options.optimizer.schedule);
   const tm = analysis.templateModel;
   const lossHead = options.objective === 'bce' ? undefined : float64Op(countsHead(tm, headObjective(options.objective, options.testPoi ?? 1)));
-  const names = analysis.datasetNames();
   const m = options.batchSize;
 
   let step = 0;
@@ -208,72 +307,11 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
     writeFileAtomic(ckptFile, JSON.stringify(c));
   };
 
-  const drawBatch = (): Batch => {
-    const x = new Map<string, tf.Tensor2D>();
-    const w = new Map<string, tf.Tensor1D>();
-    for (const name of names) {
-      const d = datasets[name];
-      const idx = sampler.indices(d.n, m);
-      x.set(name, tf.tensor2d(gatherRows(d, idx), [m, d.dim]));
-      w.set(name, tf.tensor1d(Analysis.eventWeights(d, 1, idx))); // unit expected: scaled per sample below
-    }
-    return { x, w };
-  };
+  const drawBatch = (): TrainingBatch => drawTrainingBatch(sampler, analysis, datasets, m);
 
-  const lossOf = (batch: Batch) => (): tf.Scalar => {
+  const lossOf = (batch: TrainingBatch) => (): tf.Scalar => {
     if (!lossHead) return bceLoss(summary, analysis, batch);
-    // Every network input of the step (nominal batches and transformed variations), evaluated
-    // in one forward pass: fewer, larger kernels than one pass per template.
-    const inputs = new Map<string, tf.Tensor2D>();
-    const need = (key: string, make: () => tf.Tensor2D) => {
-      if (!inputs.has(key)) inputs.set(key, make());
-      return key;
-    };
-    const fraction = options.variationFraction ?? 1;
-    const sub = Math.max(1, Math.round(fraction * m));
-    type Plan = { key: string; w: tf.Tensor1D } | { key: string; w: tf.Tensor1D; control: { nominal: string; nominalKey: string; wNominal: tf.Tensor1D } };
-    const nominalCounts = new Map<string, tf.Tensor1D>();
-    const plan: Plan[] = tm.layout.map((e) => {
-      const s = analysis.spec.samples[e.sample];
-      const xs = batch.x.get(s.dataset)!;
-      const ws = batch.w.get(s.dataset)!;
-      if (e.role === 'nominal') return { key: need(s.dataset, () => xs), w: tf.mul(ws, s.expected) as tf.Tensor1D };
-      if (e.role === 'sumw2') return { key: need(s.dataset, () => xs), w: tf.mul(tf.square(tf.mul(ws, s.expected)), datasets[s.dataset].n / m) as tf.Tensor1D };
-      const src: VariationSource = analysis.spec.variations![`${e.sample}:${e.nuisance}`][e.role];
-      if (src.kind === 'dataset') return { key: need(src.dataset, () => batch.x.get(src.dataset)!), w: tf.mul(batch.w.get(src.dataset)!, src.expected ?? s.expected) as tf.Tensor1D };
-      const factor = s.expected * (src.expectedFactor ?? 1);
-      if (sub >= m) return { key: need(`${s.dataset}|${e.sample}:${e.nuisance}:${e.role}`, () => src.apply(xs)), w: tf.mul(ws, factor) as tf.Tensor1D };
-      // control variate: the variation of the first `sub` events, minus their nominal, scaled
-      // to the batch and added to the full nominal template
-      const xsSub = tf.slice(xs, [0, 0], [sub, -1]) as tf.Tensor2D;
-      const wSub = tf.mul(tf.slice(ws, [0], [sub]), factor * (m / sub)) as tf.Tensor1D;
-      return {
-        key: need(`${s.dataset}|${e.sample}:${e.nuisance}:${e.role}`, () => src.apply(xsSub)),
-        w: wSub,
-        control: { nominal: e.sample, nominalKey: s.dataset, wNominal: tf.mul(tf.slice(ws, [0], [sub]), s.expected * (m / sub)) as tf.Tensor1D },
-      };
-    });
-    const keys = [...inputs.keys()];
-    const all = summary.apply(keys.length === 1 ? inputs.get(keys[0])! : (tf.concat(keys.map((k) => inputs.get(k)!), 0) as tf.Tensor2D));
-    const outputs = new Map<string, tf.Tensor2D>();
-    let row = 0;
-    for (const k of keys) {
-      const rows = inputs.get(k)!.shape[0];
-      outputs.set(k, tf.slice(all, [row, 0], [rows, -1]) as tf.Tensor2D);
-      row += rows;
-    }
-    const counts = plan.map((p, i) => {
-      const c = analysis.softCounts(outputs.get(p.key)!, p.w);
-      if (tm.layout[i].role === 'nominal') nominalCounts.set(tm.layout[i].sample, c);
-      return c;
-    });
-    const final = plan.map((p, i) => {
-      if (!('control' in p)) return counts[i];
-      const nominalSub = analysis.softCounts(tf.slice(outputs.get(p.control.nominalKey)!, [0, 0], [sub, -1]) as tf.Tensor2D, p.control.wNominal);
-      // floors cancel in the difference; keep the result at or above the floor
-      return tf.maximum(tf.add(nominalCounts.get(p.control.nominal)!, tf.sub(counts[i], nominalSub)), analysis.floor) as tf.Tensor1D;
-    });
-    return lossHead(...final);
+    return lossHead(...stepTemplates(summary, analysis, datasets, batch, options.variationFraction ?? 1));
   };
 
   const bar = options.progress ? new cliProgress.SingleBar({ stream: process.stderr, format: `${options.objective} [{bar}] {value}/{total} steps | loss {loss} | val {val}`, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
@@ -375,7 +413,7 @@ function validationBce(summary: Summary, analysis: Analysis, datasets: Readonly<
 }
 
 /** Balanced binary cross-entropy of a score: signal samples (label 1) against the others. */
-function bceLoss(summary: Summary, analysis: Analysis, batch: Batch): tf.Scalar {
+function bceLoss(summary: Summary, analysis: Analysis, batch: TrainingBatch): tf.Scalar {
   const eps = 1e-7;
   const sig: Array<[number, tf.Tensor2D]> = [];
   const bkg: Array<[number, tf.Tensor2D]> = [];

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend, parseBackendRequest } from '../../src/autodiff/index.js';
+import { InputError } from '../../src/stats/errors.js';
 
 const realImport = (s: string) => import(s);
 const missing = (names: string[]) => async (s: string) => {
@@ -56,7 +57,12 @@ describe('initBackend', () => {
   });
 
   it('an explicitly requested backend that cannot load is an error', async () => {
-    await expect(initBackend({ request: 'gpu', env: {}, log: () => {} })).rejects.toThrow(/^backend "gpu" \(tensorflow-gpu\) cannot be loaded: not installed$/);
+    // bad input (InputError: the CLI exits 2), naming what to install
+    const gpu = initBackend({ request: 'gpu', env: {}, log: () => {} });
+    await expect(gpu).rejects.toThrow(InputError);
+    await expect(gpu).rejects.toThrow(/^backend "gpu" \(tensorflow-gpu\): cannot be loaded: not installed \(install it with `npm install @tensorflow\/tfjs-node-gpu`\)$/);
+    await expect(initBackend({ request: 'node', env: {}, log: () => {} })).rejects.toThrow(/^backend "node" \(tensorflow\): cannot be loaded: not installed \(install it with `npm install @tensorflow\/tfjs-node`\)$/);
+    await expect(initBackend({ env: { DIFFINFER_BACKEND: 'tpu' }, log: () => {} })).rejects.toThrow(InputError);
     await expect(initBackend({ env: { DIFFINFER_BACKEND: 'tpu' }, log: () => {} })).rejects.toThrow('DIFFINFER_BACKEND: unknown backend "tpu" (expected auto, gpu, node, wasm, cpu)');
   });
 

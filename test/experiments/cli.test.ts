@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createMlp } from '../../src/models/index.js';
 import { runCli } from '../helpers/cli.js';
 
 const out = mkdtempSync(join(tmpdir(), 'cli-exp-'));
@@ -38,7 +39,7 @@ describe('experiment commands', () => {
     }
   });
 
-  it('apply reproduces the training bins of a saved model; export writes a workspace that cls reads', async () => {
+  it('apply reproduces the training bins of a saved model; export writes workspaces that validate and cls read', async () => {
     const model = join(out, 'inferno', 'inferno', 'seed-0');
     const csv = join(out, 'events.csv');
     writeFileSync(csv, 'x0,x1,x2\n0,0,0.1\n2,0,0.5\n5,3,0.01\n-1,-2,1.5\n');
@@ -52,17 +53,55 @@ describe('experiment commands', () => {
       const logits = v.slice(1);
       expect(v[0]).toBe(logits.indexOf(Math.max(...logits)));
     }
-    const ws = join(out, 'ws.json');
-    // benchmark 0 (no shape nuisances): a 1-epoch toy model can leave bins whose nominal background
-    // is empty while a variation is not, where histosys extrapolates to negative rates
-    const e = await runCli(['export', '--model', model, '--benchmark', '0', '--out', ws, '--events', '20000', '--backend', 'cpu']);
-    expect(e.code).toBe(0);
-    const c = await runCli(['cls', ws]);
-    expect(c.code).toBe(0);
-    const cls = JSON.parse(c.stdout);
-    expect(cls.CLs_exp).toHaveLength(5);
-    expect(cls.CLs_obs).toBeGreaterThan(0);
-    expect(cls.CLs_obs).toBeLessThan(1);
+    // export: INFERNO benchmarks with shape nuisances (bins whose nominal background is empty while
+    // a variation is not are merged, so histosys never extrapolates to a negative rate) and the neos
+    // problem; every export kind against pyhf: test/stats/templates/pyhf-exports.test.ts
+    const workspaces: string[] = [];
+    const logs: Record<string, string> = {};
+    for (const b of ['2', '3', '4']) {
+      const ws = join(out, `ws-b${b}.json`);
+      const e = await runCli(['export', '--model', model, '--benchmark', b, '--out', ws, '--events', '2000', '--backend', 'cpu']);
+      expect(e.code, e.stderr).toBe(0);
+      expect(e.stderr).toMatch(new RegExp(`wrote .*ws-b${b}\\.json: INFERNO benchmark ${b}, \\d+ bins, observations: Asimov data at mu = 0`));
+      workspaces.push(ws);
+      logs[b] = e.stderr;
+    }
+    expect(logs['4']).toMatch(/note: parameter "b" is "lumi" in the workspace/);
+    expect(logs['2']).toMatch(/approximation: free shape nuisances "r", "lambda" have no pyhf form/);
+    expect(logs['3']).not.toMatch(/approximation/);
+    const trainedOn = await runCli(['export', '--model', model, '--out', join(out, 'ws-default.json'), '--events', '1000', '--backend', 'cpu']);
+    expect(trainedOn.stderr).toMatch(/INFERNO benchmark 2,/); // the benchmark the model was trained on
+    // a neos model as `diffinfer neos` saves it (untrained: training is the neos test's part)
+    const neosModel = join(out, 'neos-export', 'cls', 'seed-0');
+    const neosMlp = createMlp({ inputDim: 2, hidden: [8], output: { kind: 'score' }, seed: 7 });
+    await neosMlp.save(neosModel, { binning: { kind: 'kde', edges: [0, 0.25, 0.5, 0.75, 1], bandwidth: { absolute: 0.09 } }, bins: 4, problem: 'neos', objective: 'cls', steps: 0 });
+    neosMlp.dispose();
+    const neosWs = join(out, 'ws-neos.json');
+    const n = await runCli(['export', '--model', neosModel, '--out', neosWs, '--events', '2000', '--backend', 'cpu']);
+    expect(n.code, n.stderr).toBe(0);
+    expect(n.stderr).toMatch(/wrote .*ws-neos\.json: the neos problem, \d bins/);
+    workspaces.push(neosWs);
+    for (const ws of workspaces) {
+      const v = await runCli(['validate', ws]);
+      expect(v.code, v.stderr).toBe(0);
+      expect(JSON.parse(v.stdout)).toMatchObject({ valid: true, measurement: 'templates', poi: 'mu' });
+      const c = await runCli(['cls', ws]);
+      expect(c.code, `${ws}: ${c.stderr}`).toBe(0);
+      const cls = JSON.parse(c.stdout);
+      expect(cls.CLs_exp).toHaveLength(5);
+      // Asimov data at mu = 0: CLs_obs is the median expected CLs
+      expect(Math.abs(cls.CLs_obs - cls.CLs_exp[2])).toBeLessThan(1e-9 * cls.CLs_obs);
+    }
+    const wrong: Array<[string[], RegExp]> = [
+      [['--model', model, '--problem', 'neos'], /--problem neos: the model takes 3 inputs; the neos problem has 2$/],
+      [['--model', neosModel, '--benchmark', '2'], /--benchmark 2: names an INFERNO benchmark; the neos problem has none$/],
+      [['--model', model, '--problem', 'lhc'], /--problem lhc: unknown problem \(expected inferno, neos\)$/],
+    ];
+    for (const [args, re] of wrong) {
+      const r = await runCli(['export', ...args, '--out', join(out, 'x.json'), '--events', '1000', '--backend', 'cpu']);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n').pop()).toMatch(re);
+    }
   });
 
   it('ablate covers every benchmark and method; neos reports CLs, sigma_mu and Z0', async () => {
@@ -88,6 +127,8 @@ describe('experiment commands', () => {
       [['inferno', '--method', 'svm', '--out', out], /--method svm: unknown "svm" \(expected inferno, profile-width, bce, cls\)/],
       [['inferno', '--epochs', '0', '--out', out], /--epochs: expected a positive integer, got "0"/],
       [['inferno', '--backend', 'tpu', '--epochs', '1', '--out', out], /--backend tpu: unknown backend/],
+      [['ablate', '--backend', 'gpu', '--epochs', '1', '--out', out], /^diffinfer: backend "gpu" \(tensorflow-gpu\): cannot be loaded: not installed \(install it with `npm install @tensorflow\/tfjs-node-gpu`\)$/],
+      [['inferno', '--backend', 'node', '--epochs', '1', '--out', out], /install it with `npm install @tensorflow\/tfjs-node`/],
       [['apply', '--model', join(out, 'nope'), '--input', 'x.csv', '--output', 'y.csv', '--backend', 'cpu'], /diffinfer\.json: cannot be read/],
       [['neos', '--objective', 'mse', '--out', out], /--objective mse: unknown "mse"/],
       [['export', '--model', join(out, 'inferno', 'inferno', 'seed-0'), '--benchmark', '1-3', '--out', 'ws.json'], /--benchmark 1-3: expected one benchmark/],
