@@ -85,6 +85,8 @@ export class AsymptoticCalculator {
   private readonly lower: Float64Array;
   private freeData?: FitResult;
   private asimov?: { data: ModelData; fit: FitResult; free: FitResult };
+  /** Fixed-POI fits made so far, per data set: the nearest one warm-starts the next. */
+  private readonly fixedFits = new Map<ModelData, FitResult[]>();
 
   constructor(
     readonly model: HistFactoryModel,
@@ -112,11 +114,13 @@ export class AsymptoticCalculator {
   asimovData(): { data: ModelData; fit: FitResult; free: FitResult } {
     if (!this.asimov) {
       const afit = requireConverged(
-        fixedPoiFit(this.model, this.data, this.asimovMu, this.fitOptions()),
+        fixedPoiFit(this.model, this.data, this.asimovMu, { ...this.fitOptions(), starts: [this.freeFitToData().parameters] }),
         `fit to the data with ${this.model.poiName} fixed at ${this.asimovMu} (for the Asimov data)`,
       );
       const data = this.model.expectedData(afit.parameters);
-      const free = requireConverged(fit(this.model, data, this.fitOptions()), 'free fit to the Asimov data');
+      // from the parameters that made the data: the saturated bound, a global minimum, whenever
+      // they are inside the box of the free fit
+      const free = requireConverged(fit(this.model, data, { ...this.fitOptions(), init: afit.parameters }), 'free fit to the Asimov data');
       this.asimov = { data, fit: afit, free };
     }
     return this.asimov;
@@ -124,7 +128,18 @@ export class AsymptoticCalculator {
 
   private statistic(mu: number, free: FitResult, data: ModelData, what: string): { q: number; fixed: FitResult; free: FitResult } {
     if (this.testStat === 'q0' && mu !== 0) throw new RangeError(`q0 tests mu = 0, got ${mu}`);
-    const fixed = requireConverged(fixedPoiFit(this.model, data, mu, this.fitOptions()), `fit to the ${what} with ${this.model.poiName} fixed at ${mu}`);
+    // starts: the free fit's optimum and the fixed fit at the nearest POI value tested before
+    const earlier = this.fixedFits.get(data) ?? [];
+    const nearest = earlier.reduce<FitResult | undefined>(
+      (a, r) => (!a || Math.abs(r.parameters[this.model.poiIndex] - mu) < Math.abs(a.parameters[this.model.poiIndex] - mu) ? r : a),
+      undefined,
+    );
+    const starts = nearest ? [free.parameters, nearest.parameters] : [free.parameters];
+    const fixed = requireConverged(
+      fixedPoiFit(this.model, data, mu, { ...this.fitOptions(), starts }),
+      `fit to the ${what} with ${this.model.poiName} fixed at ${mu}`,
+    );
+    this.fixedFits.set(data, [...earlier, fixed]);
     const best = bestFreeFit(this.model, data, free, fixed, this.fitOptions());
     const q = statisticFromFits(this.testStat, mu, fixed.twiceNll, best.twiceNll, best.parameters[this.model.poiIndex]);
     return { q, fixed, free: best };

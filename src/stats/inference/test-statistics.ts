@@ -62,16 +62,23 @@ export function testStatistic(
     }
   }
   if (kind === 'q0' && mu !== 0) throw new InputError('argument', 'q0', `q0 tests mu = 0, got mu = ${mu}`);
-  const fixedFit = requireConverged(fixedPoiFit(model, data, mu, { ...options, lower, uncertainties: false }), `fit with ${model.poiName} fixed at ${mu}`);
-  const freeFit = bestFreeFit(model, data, requireConverged(fit(model, data, { ...options, lower, uncertainties: false }), 'free fit'), fixedFit, { ...options, lower });
+  // each fit also starts from the other's optimum: the fixed fit from the free one's (POI
+  // moved to mu), the free fit again from the fixed one's if that is lower (bestFreeFit)
+  const free = requireConverged(fit(model, data, { ...options, lower, uncertainties: false }), 'free fit');
+  const fixedFit = requireConverged(
+    fixedPoiFit(model, data, mu, { ...options, lower, uncertainties: false, starts: [...(options.starts ?? []), free.parameters] }),
+    `fit with ${model.poiName} fixed at ${mu}`,
+  );
+  const freeFit = bestFreeFit(model, data, free, fixedFit, { ...options, lower });
   const value = statisticFromFits(kind, mu, fixedFit.twiceNll, freeFit.twiceNll, freeFit.parameters[poi]);
   return { value, fixedFit, freeFit };
 }
 
 /**
  * The free fit is a minimum over a superset of the fixed fit's space, so its 2NLL can never be
- * higher; if it is (the free fit ended in a local minimum), refit from the fixed fit's point
- * with the POI released and keep the better one.
+ * higher; if it is (the free fit's starts missed that basin), refit from the fixed fit's point
+ * with the POI released and keep the better one: a local descent from there cannot end above
+ * the fixed fit, so `t_mu >= 0` holds by construction.
  */
 export function bestFreeFit(
   model: HistFactoryModel,
@@ -81,7 +88,7 @@ export function bestFreeFit(
   options: TestStatisticOptions,
 ): FitResult {
   if (fixed.twiceNll >= free.twiceNll - 1e-9) return free;
-  const refit = fit(model, data, { ...options, init: fixed.parameters, uncertainties: false });
+  const refit = fit(model, data, { ...options, init: fixed.parameters, starts: [free.parameters], uncertainties: false });
   return refit.converged && refit.twiceNll < free.twiceNll ? refit : free;
 }
 

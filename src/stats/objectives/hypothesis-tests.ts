@@ -12,7 +12,9 @@
  *   with profiled nuisances; `dZ0/dq0 = 1 / (2 Z0)`.
  *
  * Where the statistic is clipped to 0 (the POI estimate on the other side), the value is flat
- * and the gradient is 0.
+ * and the gradient is 0. Both fits are multi-starts (see `fit`): the free fit to Asimov data
+ * from their own parameters reaches the saturated bound at once, the fixed fit also starts
+ * from the free optimum; the gradients are taken at the minima kept.
  */
 import { InputError } from '../errors.js';
 import { clsFromShifted } from '../inference/asymptotics.js';
@@ -52,7 +54,7 @@ export function expectedCls(tm: TemplateModel, counts: ArrayLike<number>, option
   }
   const asimovPars = compiled.nominalParameters(0);
   const data = compiled.asimovData(0);
-  const ts = testStatistic(kind, mu, compiled.model, data, { init: asimovPars, secondStart: false });
+  const ts = testStatistic(kind, mu, compiled.model, data, { init: asimovPars });
   const qA = ts.value;
   const sqrtQA = Math.sqrt(qA);
   const value = clsFromShifted(0, sqrtQA).cls;
@@ -78,7 +80,7 @@ export function discoverySignificance(tm: TemplateModel, counts: ArrayLike<numbe
   const compiled = tm.compile(counts);
   const asimovPars = compiled.nominalParameters(options.asimovPoi ?? 1);
   const data = compiled.asimovData(options.asimovPoi ?? 1);
-  const ts = testStatistic('q0', 0, compiled.model, data, { init: asimovPars, secondStart: false });
+  const ts = testStatistic('q0', 0, compiled.model, data, { init: asimovPars });
   const q0 = ts.value;
   const z0 = Math.sqrt(q0);
   const gradient = new Float64Array(tm.size);

@@ -4,7 +4,8 @@
  * `dtheta^_F/dc = -H_FF^{-1} d2(2NLL)/(dtheta_F dc)`, components fixed or at an active bound do
  * not move. For a cotangent `thetaBar` one Cholesky solve `H_FF v_F = thetaBar_F` gives
  * `d(thetaBar . theta^)/dc = -v^T d2(2NLL)/(dtheta dc)`, the mixed derivative of
- * `twiceNllSensitivities` along v (Asimov data path included).
+ * `twiceNllSensitivities` along v (Asimov data path included). The fit is a multi-start
+ * (see `fit`) and the derivative is taken at the minimum it keeps.
  */
 import { implicitAdjoint } from '../../autodiff/implicit.js';
 import { NumericalError } from '../errors.js';
@@ -51,7 +52,6 @@ export function profiledParameters(tm: TemplateModel, counts: ArrayLike<number>,
   const fit = convergedFit(compiled, data, options.poiValue !== undefined ? `fit with ${model.poiName} fixed at ${options.poiValue}` : 'free fit to the Asimov data', {
     init,
     poiValue: options.poiValue,
-    secondStart: false, // init is the minimum of the free fit to these Asimov data
   });
   const n = model.nPars;
   const { gradient, hessian } = model.objective(data).evaluate(fit.parameters, true);

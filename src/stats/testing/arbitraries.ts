@@ -212,3 +212,129 @@ export const workspaceArb: fc.Arbitrary<Workspace> = fc.integer({ min: 1, max: 2
         })),
     ),
 );
+
+/** Options of {@link hardWorkspaceArb}. */
+export interface HardWorkspaceArbOptions {
+  /** Largest number of channels; default 3. */
+  readonly maxChannels?: number;
+  /** Largest number of bins per channel; default 4. */
+  readonly maxBins?: number;
+}
+
+/** How the two templates of a histosys (or the two factors of a normsys) sit around nominal. */
+const SIDES = ['same-side', 'opposite', 'one-sided'] as const;
+
+/** A relative shift: down by up to 90% or up by up to 150% (the sign picks the side). */
+const shiftArb = fc.tuple(fc.boolean(), fc.double({ min: 0.05, max: 1, noNaN: true }));
+const shiftValue = ([up, m]: [boolean, number]): number => (up ? 1.5 * m : -0.9 * m);
+
+/**
+ * The two variations of a histosys bin or normsys factor as multiples of nominal, from a side
+ * pattern and two shift draws: `same-side` (hi and lo both above or both below nominal, the
+ * shape pyhf's code4p turns into a non-monotonic, non-convex rate), `opposite` (the usual
+ * case, independent sizes) or `one-sided` (lo = nominal).
+ */
+function variationFactors(side: (typeof SIDES)[number], a: [boolean, number], b: [boolean, number]): [number, number] {
+  const hi = 1 + shiftValue(a);
+  if (side === 'one-sided') return [hi, 1];
+  const mb = Math.abs(shiftValue(b));
+  const lo = side === 'same-side' ? (a[0] ? 1 + mb : 1 - Math.min(mb, 0.9)) : a[0] ? 1 - Math.min(mb, 0.9) : 1 + mb;
+  return [hi, lo];
+}
+
+const HISTOSYS_POOL = ['hs_a', 'hs_b', 'hs_c'] as const;
+const NORMSYS_POOL = ['ns_a', 'ns_b'] as const;
+
+function hardSampleArb(name: string, channel: string, nBins: number, isSignal: boolean): fc.Arbitrary<Sample> {
+  const side = fc.constantFrom(...SIDES);
+  return fc
+    .record({
+      data: fc.array(fc.double({ min: 0.3, max: isSignal ? 8 : 25, noNaN: true }), { minLength: nBins, maxLength: nBins }),
+      histosys: fc.subarray([...HISTOSYS_POOL], { minLength: isSignal ? 0 : 1 }),
+      histosysShape: fc.array(fc.tuple(side, fc.array(fc.tuple(shiftArb, shiftArb), { minLength: nBins, maxLength: nBins })), { minLength: 3, maxLength: 3 }),
+      normsys: fc.subarray([...NORMSYS_POOL]),
+      normsysFactors: fc.array(fc.tuple(side, shiftArb, shiftArb), { minLength: 2, maxLength: 2 }),
+      // a histosys name reused as a normsys of this sample (pyhf merges them into one parameter)
+      sharedHistoNorm: fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom(...HISTOSYS_POOL)).map(([k, n]) => (k === 0 ? n : undefined)),
+      lumi: fc.integer({ min: 0, max: 3 }).map((k) => k === 0),
+      staterror: fc.integer({ min: 0, max: 2 }).map((k) => k === 0),
+      shapesys: fc.integer({ min: 0, max: 4 }).map((k) => k === 0),
+      normfactor: fc.integer({ min: 0, max: 4 }).map((k) => k === 0),
+      relunc: fc.array(fc.double({ min: 0.05, max: 0.5, noNaN: true }), { minLength: nBins, maxLength: nBins }),
+    })
+    .map((r) => {
+      const mods: Modifier[] = [];
+      if (isSignal) mods.push({ name: 'mu', type: 'normfactor', data: null });
+      else if (r.normfactor) mods.push({ name: 'k_bkg', type: 'normfactor', data: null });
+      if (r.lumi) mods.push({ name: 'lumi', type: 'lumi', data: null });
+      r.histosys.forEach((n) => {
+        const [s, bins] = r.histosysShape[HISTOSYS_POOL.indexOf(n as (typeof HISTOSYS_POOL)[number])];
+        const f = bins.map(([a, b]) => variationFactors(s, a, b));
+        mods.push({ name: n, type: 'histosys', data: { hi_data: r.data.map((x, i) => x * f[i][0]), lo_data: r.data.map((x, i) => x * f[i][1]) } });
+      });
+      const normsys = [...r.normsys, ...(r.sharedHistoNorm && !r.histosys.includes(r.sharedHistoNorm) ? [r.sharedHistoNorm] : [])];
+      normsys.forEach((n, i) => {
+        const [s, a, b] = r.normsysFactors[i % 2];
+        const [hi, lo] = variationFactors(s, [a[0], 0.6 * a[1]], [b[0], 0.6 * b[1]]);
+        mods.push({ name: n, type: 'normsys', data: { hi, lo } });
+      });
+      if (r.staterror) mods.push({ name: `stat_${channel}`, type: 'staterror', data: r.data.map((x, b) => x * r.relunc[b]) });
+      if (!isSignal && r.shapesys) mods.push({ name: `shapesys_${channel}_${name}`, type: 'shapesys', data: r.data.map((x, b) => x * r.relunc[b]) });
+      return { name, data: r.data, modifiers: mods };
+    });
+}
+
+/**
+ * Random workspaces on which 2NLL has several minima: 1-3 channels (by default) of 1-4 bins,
+ * small yields (signal 0.3-8, backgrounds 0.3-25 per bin), 1-2 backgrounds, histosys modifiers
+ * drawn from a pool of three names shared across samples and channels with strongly asymmetric
+ * templates (hi and lo on the same side of nominal, one-sided, or opposite with independent
+ * sizes; shifts down to -90% and up to +150%), normsys from a pool of two shared names (same
+ * patterns, up to +-60%), sometimes a histosys name reused as a normsys, and now and then
+ * lumi, staterror, shapesys and a free background normfactor. The POI `mu` scales the signal.
+ * Observed counts are the nominal total times a factor in [0.2, 2.5], rounded, and at least 1
+ * (an empty bin lets rates driven negative by the extrapolation lower 2NLL without bound).
+ *
+ * @example
+ * ```ts
+ * const [ws] = fc.sample(hardWorkspaceArb(), { seed: 1, numRuns: 1 });
+ * buildModel(parseWorkspace(ws)).nPars; // a few to ~20
+ * ```
+ */
+export function hardWorkspaceArb(options: HardWorkspaceArbOptions = {}): fc.Arbitrary<Workspace> {
+  const { maxChannels = 3, maxBins = 4 } = options;
+  const channel = (name: string): fc.Arbitrary<Channel> =>
+    fc.record({ nBins: fc.integer({ min: 1, max: maxBins }), nBkg: fc.integer({ min: 1, max: 2 }) }).chain(({ nBins, nBkg }) =>
+      fc
+        .tuple(hardSampleArb('signal', name, nBins, true), ...Array.from({ length: nBkg }, (_, i) => hardSampleArb(`bkg${i}`, name, nBins, false)))
+        .map((samples) => ({ name, samples })),
+    );
+  return fc.integer({ min: 1, max: maxChannels }).chain((nChannels) =>
+    fc
+      .tuple(...Array.from({ length: nChannels }, (_, i) => channel(`ch${i}`)))
+      .chain((channels) =>
+        fc
+          .tuple(...channels.map((c) => fc.array(fc.double({ min: 0.2, max: 2.5, noNaN: true }), { minLength: c.samples[0].data.length, maxLength: c.samples[0].data.length })))
+          .map((ratios) => ({
+            channels,
+            observations: channels.map((c, i) => ({
+              name: c.name,
+              // at least one event per bin: with n = 0 a rate the extrapolation drives negative
+              // lowers 2NLL without bound (-2 ln Pois(0 | lambda) = 2 lambda), and the "minimum"
+              // is a corner of the box rather than a fit
+              data: ratios[i].map((f, b) => Math.max(1, Math.round(f * c.samples.reduce((a, s) => a + s.data[b], 0)))),
+            })),
+            measurements: [
+              {
+                name: 'meas',
+                config: {
+                  poi: 'mu',
+                  parameters: [{ name: 'lumi', auxdata: [1], sigmas: [0.1], bounds: [[0.5, 1.5]] as [number, number][], inits: [1] }],
+                },
+              },
+            ],
+            version: '1.0.0',
+          })),
+      ),
+  );
+}

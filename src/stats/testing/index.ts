@@ -4,9 +4,11 @@
  * Needs the peer dependency `fast-check`.
  */
 export {
+  hardWorkspaceArb,
   histogramArb,
   templateCaseArb,
   workspaceArb,
+  type HardWorkspaceArbOptions,
   type HistogramArbOptions,
   type TemplateCase,
   type TemplateCaseArbOptions,

@@ -3,7 +3,7 @@
  * random workspaces and pyhf's two documented examples, within the fixtures' tolerances:
  * fit 2NLL absolute 1e-6, parameters absolute 1e-4 away from bounds (see expectFitMatches for
  * flat directions), CLs/p0 relative 1e-5 or absolute 1e-10
- * (expected bands: see expectBand), limits relative 2e-3. Cases 25 and 27 have no hypotest
+ * (expected bands: see expectBand), limits relative 2e-6 / 5e-6 (see the limits test). Cases 25 and 27 have no hypotest
  * values: their data are impossible at mu = 0 and pyhf fails there (test/stats/inference/
  * impossible-data.test.ts checks that diffinfer says why).
  */
@@ -107,10 +107,29 @@ describe.each(caseNames({ examples: true }))('%s', (name) => {
     r.clsExp.forEach((v, i) => expect(close(v, ref[i], 2e-4, 1e-10), `band[${i}] ${v} vs ${ref[i]}`).toBe(true));
   }
 
+  /**
+   * Upper limits. pyhf's toms748 stops at rtol 1e-4 of its bracket, so its reported roots can
+   * be off by more than the CLs values it computed: each limit is also compared with the root
+   * of the secant through pyhf's own CLs at its two points nearest its root (stored in
+   * `points`). Measured over the 28 cases with limits: observed limits agree with pyhf's to
+   * 7.4e-7 relative at worst (median 6e-8); expected limits to 2.9e-6 with the secant roots
+   * (median 1e-7; the expected band rests on the Asimov fit, where pyhf's SLSQP stops 1e-9..1e-8
+   * above our minimum) and to 1.6e-5 with pyhf's reported roots (the difference is pyhf's
+   * root finder: cases 03, 10, 17, 18, 23, 28 and example-correlated).
+   */
   if (has(e.upper_limit)) it('upper limits match pyhf', () => {
     const u = e.upper_limit;
     const r = upperLimit(model, data);
-    expect(close(r.obs, u.obs_limit, 2e-3), `obs ${r.obs} vs ${u.obs_limit}`).toBe(true);
-    u.exp_limits.forEach((v: number, i: number) => expect(close(r.exp[i], v, 2e-3), `exp[${i}] ${r.exp[i]} vs ${v}`).toBe(true));
+    expect(close(r.obs, u.obs_limit, 2e-6), `obs ${r.obs} vs ${u.obs_limit}`).toBe(true);
+    const points: number[] = u.points;
+    u.exp_limits.forEach((v: number, i: number) => {
+      expect(close(r.exp[i], v, 3e-5), `exp[${i}] ${r.exp[i]} vs ${v}`).toBe(true);
+      const near = points.map((_, k) => k).sort((a, b) => Math.abs(points[a] - v) - Math.abs(points[b] - v));
+      const fa = u.CLs_exp_band[near[0]][i] - u.level;
+      const k = near.slice(1).find((b) => points[b] !== points[near[0]] && fa * (u.CLs_exp_band[b][i] - u.level) <= 0)!;
+      const fb = u.CLs_exp_band[k][i] - u.level;
+      const secant = points[near[0]] - (fa * (points[k] - points[near[0]])) / (fb - fa);
+      expect(close(r.exp[i], secant, 5e-6), `exp[${i}] ${r.exp[i]} vs secant through pyhf's CLs ${secant}`).toBe(true);
+    });
   });
 });

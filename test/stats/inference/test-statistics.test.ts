@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/stats/errors.js';
+import { normalCdf } from '../../../src/stats/math/special.js';
 import { AsymptoticCalculator, fit, fixedPoiFit, testStatistic } from '../../../src/stats/inference/index.js';
 import { buildModel, observedData } from '../../../src/stats/model/index.js';
 import { parseWorkspace } from '../../../src/stats/workspace/index.js';
@@ -30,7 +31,7 @@ describe('test statistics', () => {
     const below = 0.5 * muHat;
     expect(testStatistic('q', above, model, data).value).toBeCloseTo(testStatistic('t', above, model, data).value, 12);
     expect(testStatistic('q', below, model, data).value).toBe(0);
-    expect(testStatistic('t', below, model, data).value).toBeGreaterThan(0);
+    expect(testStatistic('t', below, model, data).value).toBeCloseTo(fixedPoiFit(model, data, below).twiceNll - free.twiceNll, 9);
     expect(testStatistic('qtilde', above, model, data).value).toBeCloseTo(testStatistic('q', above, model, data).value, 12);
     expect(testStatistic('ttilde', below, model, data).value).toBeCloseTo(testStatistic('t', below, model, data).value, 12);
   });
@@ -53,8 +54,18 @@ describe('test statistics', () => {
     const qt = new AsymptoticCalculator(model, data, { testStat: 'qtilde' }).hypotest(3 * muHat + 1);
     expect(lower[model.poiIndex]).toBe(0);
     expect(q.teststatObs).toBeCloseTo(qt.teststatObs, 12);
-    // same q, different mapping to t: CLs(q) <= CLs(q~) when q > qA
-    if (q.teststatObs > q.teststatAsimov) expect(q.clsObs).toBeLessThan(qt.clsObs);
-    else expect(q.clsObs).toBeCloseTo(qt.clsObs, 12);
+    // same q, different mapping to CLs (Cowan et al. eqs. 59, 65-66): for q,
+    // CLs = Phi(-sqrt q) / Phi(sqrt qA - sqrt q); for q~ with q > qA,
+    // CLs = Phi(-(q + qA) / (2 sqrt qA)) / Phi(-(q - qA) / (2 sqrt qA))
+    // (for q <= qA the two agree)
+    for (const mu of [3 * muHat + 1, 0.5 * muHat + 0.1]) {
+      const a = new AsymptoticCalculator(model, data, { testStat: 'q' }).hypotest(mu);
+      const b = new AsymptoticCalculator(model, data, { testStat: 'qtilde' }).hypotest(mu);
+      const [qq, qA] = [a.teststatObs, a.teststatAsimov];
+      const clsQ = normalCdf(-Math.sqrt(qq)) / normalCdf(Math.sqrt(qA) - Math.sqrt(qq));
+      expect(a.clsObs).toBeCloseTo(clsQ, 12);
+      const s = 2 * Math.sqrt(qA);
+      expect(b.clsObs).toBeCloseTo(qq > qA ? normalCdf(-(qq + qA) / s) / normalCdf(-(qq - qA) / s) : clsQ, 12);
+    }
   });
 });

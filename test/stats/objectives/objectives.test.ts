@@ -234,13 +234,61 @@ describe('Fisher and profile widths', () => {
   });
 });
 
+describe('profileWidth with an interval that reaches a POI bound', () => {
+  // a weak signal (4 events over 165): sigma_mu ~ 3, so on Asimov data at mu = 1 the 68%
+  // interval would reach below 0; with the POI bounded at 0 its lower end is the bound
+  const spec = (lower: number): TemplateSpec => ({
+    bins: 3,
+    poi: { bounds: [lower, 10] },
+    samples: [{ name: 's', signal: true }, { name: 'b', shapes: ['a'] }],
+    nuisances: [{ name: 'a', kind: 'shape' }],
+  });
+  const counts = Float64Array.from([1, 2, 1, 50, 60, 55, 53, 61, 54, 47, 59, 56]);
+
+  it('ends at the bound where t stays below 1, reports it, and its gradient comes from the other end only', () => {
+    const tm = new TemplateModel(spec(0));
+    const pw = profileWidth(tm, counts);
+    expect(pw.atBound).toEqual({ lower: true, upper: false });
+    expect(pw.lower).toBe(0);
+    expect(pw.value).toBe(pw.upper / 2);
+    const { model, data } = roundTrip(tm, counts, 1);
+    const min = fit(model, data).twiceNll;
+    expect(fixedPoiFit(model, data, 0).twiceNll - min).toBeLessThan(1);
+    expect(Math.abs(fixedPoiFit(model, data, pw.upper).twiceNll - min - 1)).toBeLessThan(1e-8);
+    // the bound does not move with the counts: the gradient is that of upper / 2 (1e-6, as the
+    // contract above)
+    const r = checkGradient({
+      f: (c) => profileWidth(tm, c).value,
+      gradient: () => pw.gradient,
+      points: [counts],
+      step: 1e-4,
+      stencil: 5,
+      tolerance: 1e-6,
+      floor: (g) => 1e-3 * Math.max(1e-12, ...Array.from(g, Math.abs)),
+    });
+    expect(r.worst.error, JSON.stringify(r.worst)).toBeLessThan(1e-6);
+  });
+
+  it('with the bound moved to -10 the same counts give a crossing below 0 (t = 1, 1e-8)', () => {
+    const tm = new TemplateModel(spec(-10));
+    const pw = profileWidth(tm, counts);
+    expect(pw.atBound).toEqual({ lower: false, upper: false });
+    expect(pw.lower).toBeLessThan(0);
+    const { model, data } = roundTrip(tm, counts, 1);
+    const min = fit(model, data).twiceNll;
+    for (const mu of [pw.lower, pw.upper]) expect(Math.abs(fixedPoiFit(model, data, mu).twiceNll - min - 1)).toBeLessThan(1e-8);
+    // the upper end does not depend on where the lower bound is
+    expect(Math.abs(pw.upper - profileWidth(new TemplateModel(spec(0)), counts).upper)).toBeLessThan(1e-10);
+  });
+});
+
 describe('profileWidth near a vanishing likelihood', () => {
   it('treats mu where a signal-only bin loses all rate as t = +inf and still finds the crossing', () => {
     // bin 1 holds signal only: at mu = 0 the Asimov likelihood is zero there
     const tm = new TemplateModel({ bins: 2, poi: { bounds: [0, 10] }, samples: [{ name: 's', signal: true }, { name: 'b' }] });
     const counts = [1, 0.3, 20, 0];
     const pw = profileWidth(tm, counts);
-    expect(pw.lower).toBeGreaterThan(0);
+    expect(pw.atBound).toEqual({ lower: false, upper: false });
     const { model, data } = roundTrip(tm, Float64Array.from(counts), 1);
     const min = fit(model, data).twiceNll;
     for (const mu of [pw.lower, pw.upper]) expect(Math.abs(fixedPoiFit(model, data, mu).twiceNll - min - 1)).toBeLessThan(1e-8);
