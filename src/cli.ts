@@ -12,8 +12,10 @@ import { InputError, NumericalError } from './stats/errors.js';
 import { writeFileAtomic } from './stats/io.js';
 import { AsymptoticCalculator, fit, upperLimit, upperLimitScan, type TestStatistic } from './stats/inference/index.js';
 import { buildModel, observedData, type HistFactoryModel } from './stats/model/index.js';
-import { loadWorkspace } from './stats/workspace/index.js';
+import { validateWorkspace } from './stats/workspace/index.js';
+import { loadWorkspace } from './stats/workspace/load.js';
 import type { Workspace } from './stats/workspace/spec.js';
+import { CALCULATORS, parseAssignments, parsePositiveInteger, parseRange, parseSeed, type Calculator } from './commands/options.js';
 
 const VERSION = '0.1.0';
 
@@ -89,6 +91,9 @@ function fitCommand(ws: string, opts: WorkspaceOptions & { fix: string[] }): num
       status: r.status,
       iterations: r.iterations,
       projected_gradient_norm: r.projectedGradientNorm,
+      starts: r.starts,
+      distinct_minima: r.distinctMinima,
+      start_spread: r.startSpread,
       uncertainties: r.uncertainties ? byParameterSet(model, r.uncertainties) : undefined,
       poi: model.poiName,
     },
@@ -101,20 +106,59 @@ function fitCommand(ws: string, opts: WorkspaceOptions & { fix: string[] }): num
   return 0;
 }
 
-function clsCommand(ws: string, opts: WorkspaceOptions & { testPoi: number; testStat: TestStatistic }): number {
+// --- calculators, toys, worker pool (issue 10) ---
+interface CalculatorOptions {
+  calculator: Calculator;
+  ntoys: number;
+  seed: number;
+  workers?: number;
+  progress?: boolean;
+}
+
+async function clsCommand(ws: string, opts: WorkspaceOptions & CalculatorOptions & { testPoi?: number; testStat: TestStatistic }): Promise<number> {
   const { workspace, model } = load(ws, opts);
-  const calc = new AsymptoticCalculator(model, observedData(workspace, model), { testStat: opts.testStat });
-  const r = calc.hypotest(opts.testPoi);
+  const data = observedData(workspace, model);
+  const mu = opts.testPoi ?? (opts.testStat === 'q0' ? 0 : 1);
+  if (opts.testStat === 'q0' && mu !== 0) throw new InputError('argument', '--test-poi', `q0 tests ${model.poiName} = 0, got ${mu}`);
+  if (opts.calculator === 'toybased') {
+    const toys = await import('./commands/toys.js');
+    emit(await toys.toyCls(workspace, model.measurementName, model, data, mu, { ...opts, testStat: opts.testStat as 'qtilde' | 'q' | 'q0' }), opts);
+    return 0;
+  }
+  const calc = new AsymptoticCalculator(model, data, { testStat: opts.testStat });
+  const r = calc.hypotest(mu);
   emit({ CLs_obs: r.clsObs, CLs_exp: r.clsExp }, opts);
   return 0;
 }
 
-function limitCommand(ws: string, opts: WorkspaceOptions & { scan?: string; testStat: TestStatistic; level: number }): number {
+async function limitCommand(ws: string, opts: WorkspaceOptions & CalculatorOptions & { scan?: string; testStat: TestStatistic; level: number }): Promise<number> {
   const { workspace, model } = load(ws, opts);
   const data = observedData(workspace, model);
+  if (opts.calculator === 'toybased') {
+    if (!opts.scan) throw new InputError('argument', '--calculator toybased', 'needs --scan LO:HI:N (toy CLs is noisy for root finding)');
+    const toys = await import('./commands/toys.js');
+    emit(await toys.toyLimit(workspace, model.measurementName, model, data, parseScan(opts.scan), opts.level, { ...opts, testStat: opts.testStat as 'qtilde' | 'q' }), opts);
+    return 0;
+  }
+  if (opts.scan && opts.workers !== undefined) {
+    const toys = await import('./commands/toys.js');
+    emit(await toys.parallelAsymptoticScan(workspace, model.measurementName, data, parseScan(opts.scan), opts.level, opts.testStat, opts.workers), opts);
+    return 0;
+  }
   const o = { testStat: opts.testStat, level: opts.level };
   const r = opts.scan ? upperLimitScan(model, data, parseScan(opts.scan), o) : upperLimit(model, data, o);
   emit({ obs: r.obs, exp: r.exp }, opts);
+  return 0;
+}
+// --- end calculators ---
+
+function validateCommand(ws: string, opts: WorkspaceOptions): number {
+  const { workspace, measurement } = loadWorkspace({ workspace: ws, patches: opts.patch, measurement: opts.measurement });
+  const { model } = validateWorkspace(workspace, { measurement: measurement.name });
+  const summary = { valid: true, measurement: measurement.name, poi: measurement.config.poi, channels: model.channels.length, bins: model.nMainBins, samples: model.samples.length, parameters: model.nPars };
+  const line = `${JSON.stringify(summary)}\n`; // one line, unlike the other commands' indented JSON
+  if (opts.output) writeFileAtomic(opts.output, line);
+  else process.stdout.write(line);
   return 0;
 }
 
@@ -188,16 +232,55 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--fix <name=value>', 'fix a parameter (pyhf name, e.g. mu=1 or gamma_stat[2]=1.1); repeatable', collect, [])
     .action((ws, opts) => run(fitCommand(ws, opts)));
 
-  withWorkspace(program.command('cls').description('asymptotic CLs at a tested POI value; prints {"CLs_obs", "CLs_exp"} (-2 sigma first)'))
-    .option('--test-poi <mu>', 'POI value to test', parseNumber('--test-poi'), 1)
-    .addOption(testStat())
-    .action((ws, opts) => run(clsCommand(ws, opts)));
+  // --- calculators, toys, worker pool (issue 10) ---
+  const calculatorOptions = (cmd: Command) =>
+    cmd
+      .addOption(new Option('--calculator <name>', 'asymptotics, or toybased (pseudo-experiments, as pyhf\'s calctype="toybased")').choices([...CALCULATORS]).default('asymptotics'))
+      .option('--ntoys <n>', 'toybased: pseudo-experiments per hypothesis', parsePositiveInteger('--ntoys'), 2000)
+      .option('--seed <s>', 'toybased: seed of the pseudo-experiments (non-negative integer; same seed, same toys on any number of workers)', parseSeed('--seed'), 0)
+      .option('--workers <w>', 'worker threads (default: the number of cores)', parsePositiveInteger('--workers'))
+      .option('--progress', 'progress bar on stderr (default: when stderr is a terminal)')
+      .option('--no-progress', 'no progress bar');
 
-  withWorkspace(program.command('limit').description('95% CLs upper limit on the POI; prints {"obs", "exp"} (-2 sigma first)'))
-    .option('--scan <lo:hi:n>', 'scan N points and interpolate instead of root finding')
+  calculatorOptions(withWorkspace(program.command('cls').description('CLs at a tested POI value; prints {"CLs_obs", "CLs_exp"} (-2 sigma first); toybased adds Monte Carlo errors and failed toys')))
+    .option('--test-poi <mu>', 'POI value to test (default 1; 0 for q0)', parseNumber('--test-poi'))
+    .addOption(new Option('--test-stat <name>', 'test statistic (q0: discovery p-value, reported as CLs_obs as pyhf)').choices(['qtilde', 'q', 'q0']).default('qtilde'))
+    .action(async (ws, opts) => run(await clsCommand(ws, opts)));
+
+  calculatorOptions(withWorkspace(program.command('limit').description('95% CLs upper limit on the POI; prints {"obs", "exp"} (-2 sigma first)')))
+    .option('--scan <lo:hi:n>', 'scan N points and interpolate instead of root finding (needed by toybased; with --workers the points run in parallel)')
     .option('--level <alpha>', 'CLs level', parseNumber('--level'), 0.05)
     .addOption(testStat())
-    .action((ws, opts) => run(limitCommand(ws, opts)));
+    .action(async (ws, opts) => run(await limitCommand(ws, opts)));
+  // --- end calculators ---
+
+  // --- coverage (issue 10) ---
+  withWorkspace(program.command('coverage').description('coverage of POI intervals over pseudo-experiments (true POI uniform in a range, nuisances from their priors); writes results.json, report.md and plots/ in --out, prints the summary (coverage, width, challenge score) as JSON'))
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--pseudo-experiments <n>', 'number of pseudo-experiments', parsePositiveInteger('--pseudo-experiments'), 1000)
+    .option('--seed <s>', 'seed (non-negative integer; same seed, same pseudo-experiments on any number of workers)', parseSeed('--seed'), 0)
+    .option('--mu-range <lo:hi>', 'range of the true POI, drawn uniformly (inside the POI bounds)', parseRange('--mu-range'), [0.1, 3])
+    .option('--true <name=value>', 'true value of a parameter (repeatable; others at the suggested init); default: the free fit to the observed data', collect, [])
+    .addOption(new Option('--interval <kind>', 'profile: t_mu <= level crossings; neyman: bias-corrected Neyman belt of mu-hat').choices(['profile', 'neyman']).default('profile'))
+    .addOption(new Option('--nuisances <mode>', 'prior: true nuisances drawn from their constraints, auxiliary data nominal (as the HiggsML challenge); fixed: nuisances at the true values, auxiliary data drawn (pyhf sample)').choices(['prior', 'fixed']).default('prior'))
+    .option('--level <t>', 'threshold on t_mu (1: 68.27%)', parseNumber('--level'), 1)
+    .option('--belt-points <k>', 'neyman: grid points of the belt', parsePositiveInteger('--belt-points'), 12)
+    .option('--belt-toys <m>', 'neyman: pseudo-experiments per grid point', parsePositiveInteger('--belt-toys'), 200)
+    .option('--workers <w>', 'worker threads (default: the number of cores)', parsePositiveInteger('--workers'))
+    .option('--resume', 'keep the finished units in --out (same options required) and run only the missing ones')
+    .option('--progress', 'progress bar on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'no progress bar')
+    .action(async (ws, opts) => {
+      const { workspace, measurement } = loadWorkspace({ workspace: ws, patches: opts.patch, measurement: opts.measurement });
+      const { coverageCommand } = await import('./commands/coverage.js');
+      const json = await coverageCommand(workspace, measurement.name, { workspace: ws, patches: opts.patch }, { ...opts, true: parseAssignments('--true', opts.true) });
+      emit(json, opts);
+      run(0);
+    });
+  // --- end coverage ---
+
+  withWorkspace(program.command('validate').description('check a workspace as pyhf reads it (schema, parameter configuration, POI, observations); prints one JSON line, exit 2 naming the place when invalid'))
+    .action((ws, opts) => run(validateCommand(ws, opts)));
 
   withWorkspace(program.command('inspect').description('channels, samples, modifiers and parameters of a workspace'))
     .option('--json', 'print JSON')
@@ -205,6 +288,7 @@ export function buildProgram(run: (code: number) => void): Command {
 
   // Training and application commands: TensorFlow.js and the experiments load only here.
   const experiments = () => import('../experiments/commands.js');
+  const analyses = () => import('../experiments/analysis.js');
   const training = (cmd: Command) =>
     cmd
       .requiredOption('--out <dir>', 'output directory: models, results.json, report.md, plots/')
@@ -217,22 +301,29 @@ export function buildProgram(run: (code: number) => void): Command {
       .option('--patience <n>', 'stop after n epochs without a better validation width')
       .option('--variation-fraction <f>', 'fraction of each batch the shape variations are evaluated on (control variates; 1: all)', '0.25')
       .option('--backend <name>', 'tfjs backend: auto, gpu, node, wasm, cpu (default: DIFFINFER_BACKEND or auto)')
-      .option('--no-progress', 'no progress bar on stderr');
+      .option('--no-progress', 'no progress bar on stderr')
+      .option('--resume', 'keep the finished runs in --out (same options required) and run only the missing or failed ones');
 
-  training(program.command('inferno').description("train and evaluate on INFERNO's synthetic benchmark (arXiv:1806.04743); writes models, results.json, report.md and plots"))
+  training(program.command('inferno').description("train and evaluate on INFERNO's synthetic benchmark (arXiv:1806.04743); writes bundles, results.json, report.md and plots"))
     .option('--benchmark <n>', 'benchmark 0-4', '2')
     .option('--method <list>', 'inferno, profile-width, bce or cls (comma-separated for several)', 'inferno')
     .action(async (opts) => {
       const x = await experiments();
-      run(await x.infernoCommand('inferno', x.parseBenchmarks(opts.benchmark, '--benchmark'), x.parseMethods(opts.method, x.INFERNO_METHODS, '--method') as never, opts));
+      run(await x.infernoCommand('inferno', x.parseBenchmarks(opts.benchmark, '--benchmark'), x.parseMethods(opts.method, x.INFERNO_METHODS, '--method'), opts));
     });
 
-  training(program.command('ablate').description('the paper-style table: every method on every benchmark over seeds'))
+  training(program.command('ablate').description('the paper-style table: every method on every INFERNO benchmark over seeds; with --config, every method on an analysis config over seeds'))
     .option('--benchmarks <list>', 'benchmarks, e.g. 0-4 or 2,4', '0-4')
-    .option('--methods <list>', 'methods, comma-separated', 'bce,inferno,profile-width')
+    .option('--methods <list>', 'methods, comma-separated (default bce,inferno,profile-width; with --config bce,inferno)')
+    .option('--config <file>', 'an analysis config (YAML or JSON): train and evaluate its methods over seeds (the INFERNO options do not apply)')
     .action(async (opts) => {
+      if (opts.config) {
+        const a = await analyses();
+        run(await a.ablateConfigCommand(opts.config, { methods: opts.methods ?? 'bce,inferno', seeds: opts.seeds, out: opts.out, resume: opts.resume, backend: opts.backend, progress: opts.progress }));
+        return;
+      }
       const x = await experiments();
-      run(await x.infernoCommand('ablate', x.parseBenchmarks(opts.benchmarks), x.parseMethods(opts.methods, x.INFERNO_METHODS, '--methods') as never, opts));
+      run(await x.infernoCommand('ablate', x.parseBenchmarks(opts.benchmarks), x.parseMethods(opts.methods ?? 'bce,inferno,profile-width', x.INFERNO_METHODS, '--methods'), opts));
     });
 
   program
@@ -246,28 +337,64 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts) => {
       const x = await experiments();
-      run(await x.neosCommand(x.parseMethods(opts.objective, x.NEOS_OBJECTIVES, '--objective') as never, opts));
+      run(await x.neosCommand(x.parseMethods(opts.objective, x.NEOS_OBJECTIVES, '--objective'), opts));
     });
 
   program
+    .command('example')
+    .description('write the example analysis (examples/resonance): its Parquet event files and analysis.yaml, seeded')
+    .requiredOption('--out <dir>', 'folder to write into')
+    .option('--events <n>', 'events per background file (the signal file gets a third)', '120000')
+    .option('--seed <s>', 'seed of the events', '1')
+    .action(async (opts) => run(await (await analyses()).exampleCommand(opts)));
+
+  program
+    .command('train')
+    .description('train the summary of an analysis config (YAML or JSON); writes the bundle DIR/<method>/ (summary, binning, config, method, versions) with a report')
+    .argument('<config>', 'analysis config (.yaml, .yml or .json)')
+    .requiredOption('--out <dir>', 'output directory; the bundle goes to DIR/<method>/')
+    .option('--method <name>', 'training method (default: the config\'s training.method): inferno, profile-width, bce, cls or z0')
+    .option('--resume', 'continue from the checkpoint in DIR/<method>/checkpoint')
+    .option('--backend <name>', 'tfjs backend')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(async (config, opts) => run(await (await analyses()).trainCommand(config, opts)));
+
+  program
+    .command('evaluate')
+    .description('evaluate trained analyses on their test split with hard histograms: Fisher and profile widths, expected 95% CLs limits, the comparison with a BCE bundle in DIR; prints JSON, writes DIR/evaluation.json and evaluation.md')
+    .argument('<dir>', 'a bundle, or a folder of bundles (as diffinfer train writes them)')
+    .option('-o, --output <file>', 'write the JSON to a file (atomically) instead of stdout')
+    .option('--backend <name>', 'tfjs backend')
+    .action(async (dir, opts) => run(await (await analyses()).evaluateCommand(dir, opts)));
+
+  const bundleDir = (dir: string | undefined, model: string | undefined): string => {
+    if (dir !== undefined && model !== undefined) throw new InputError('argument', '--model', `names a bundle, and so does the argument "${dir}"; give one`);
+    const d = dir ?? model;
+    if (d === undefined) throw new InputError('argument', 'DIR', 'is missing: name the trained analysis (a bundle folder)');
+    return d;
+  };
+
+  program
     .command('apply')
-    .description('run a saved summary on events (CSV or Parquet); writes per event the hard bin (column "bin") and the outputs as CSV')
-    .requiredOption('--model <dir>', 'model directory written by inferno/ablate/neos')
-    .requiredOption('--input <file>', 'events, .csv (header row) or .parquet, with the columns the model was trained on')
+    .description('run a trained analysis on events (CSV or Parquet); writes per event the hard bin (column "bin") and the outputs as CSV')
+    .argument('[dir]', 'the trained analysis (a bundle folder, or a folder with one bundle)')
+    .option('--model <dir>', 'the same as DIR')
+    .requiredOption('--input <file>', 'events, .csv (header row) or .parquet, with the columns the summary reads')
     .requiredOption('--output <file>', 'CSV to write (atomically)')
     .option('--backend <name>', 'tfjs backend')
-    .action(async (opts) => run(await (await experiments()).applyCommand(opts)));
+    .action(async (dir, opts) => run(await (await analyses()).applyCommand(bundleDir(dir, opts.model), opts)));
 
   program
     .command('export')
-    .description('the trained analysis as a pyhf workspace (templates from a fresh sample), for diffinfer cls/fit and pyhf')
-    .requiredOption('--model <dir>', 'model directory written by diffinfer inferno')
-    .requiredOption('--benchmark <n>', 'INFERNO benchmark 0-4')
+    .description('the trained analysis as a pyhf workspace (hard templates of the test split, every channel and modifier) that pyhf and diffinfer fit/cls/limit read')
+    .argument('[dir]', 'the trained analysis (a bundle folder, or a folder with one bundle)')
+    .option('--model <dir>', 'the same as DIR')
     .requiredOption('--out <file>', 'workspace JSON to write (atomically)')
-    .option('--events <n>', 'events per process of the fresh sample', '1000000')
+    .option('--benchmark <n>', 'INFERNO bundles: the benchmark 0-4 whose nuisances the workspace carries (default: the one trained on)')
+    .option('--events <n>', 'simulated analyses: events per process of the test split (default: the config\'s)')
     .option('--asimov-poi <mu>', 'observations: Asimov data at this POI value', '0')
     .option('--backend <name>', 'tfjs backend')
-    .action(async (opts) => run(await (await experiments()).exportCommand(opts)));
+    .action(async (dir, opts) => run(await (await analyses()).exportCommand(bundleDir(dir, opts.model), opts)));
 
   return program;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as autodiff from '../src/autodiff/index.js';
 import * as root from '../src/index.js';
 import * as stats from '../src/stats/index.js';
+import * as node from '../src/node.js';
 import * as testing from '../src/stats/testing/index.js';
 import * as models from '../src/models/index.js';
 import * as inferno from '../experiments/inferno/index.js';
@@ -25,6 +26,7 @@ describe('public exports', () => {
         "TEST_STATISTICS",
         "TemplateModel",
         "applyJsonPatch",
+        "applyPatchDocuments",
         "bestFreeFit",
         "bracketRoot",
         "buildModel",
@@ -59,7 +61,6 @@ describe('public exports', () => {
         "inverseSymmetricPositiveDefinite",
         "isPatchSet",
         "ldltSolve",
-        "loadWorkspace",
         "logGamma",
         "luFactor",
         "luSolve",
@@ -75,13 +76,13 @@ describe('public exports', () => {
         "normsysInterpolator",
         "observedData",
         "parseJsonPatch",
+        "parseJsonText",
         "parsePatchSet",
         "parsePointer",
         "parseWorkspace",
         "poissonLogPdf",
         "profileWidth",
         "profiledParameters",
-        "readJsonFile",
         "requireConverged",
         "selectMeasurement",
         "selectPatch",
@@ -97,7 +98,7 @@ describe('public exports', () => {
         "twiceNllSensitivities",
         "upperLimit",
         "upperLimitScan",
-        "writeFileAtomic",
+        "workspaceFromDocuments",
       ]
     `);
   });
@@ -262,7 +263,12 @@ describe('public exports', () => {
       }
     `);
   });
-  it('the root re-exports both', () => {
-    expect(Object.keys(root).sort()).toEqual([...new Set([...Object.keys(stats), ...Object.keys(autodiff)])].sort());
+  it('src/node (diffinfer/node: file reading and writing, kept out of the browser-safe stats barrel)', () => {
+    expect(Object.keys(node).sort()).toEqual(['loadWorkspace', 'readJsonFile', 'writeFileAtomic']);
+    for (const name of Object.keys(node)) expect(stats, name).not.toHaveProperty(name);
+  });
+
+  it('the root re-exports stats, autodiff and node', () => {
+    expect(Object.keys(root).sort()).toEqual([...new Set([...Object.keys(stats), ...Object.keys(autodiff), ...Object.keys(node)])].sort());
   });
 });

@@ -1,11 +1,13 @@
-/** Reading workspaces and patches from files (or stdin) and applying them. */
+/**
+ * Reading workspaces and patches from files (or stdin): the Node half of workspace loading
+ * (`node:fs`). The pure half, which applies patches to parsed documents, is `./assemble.ts`;
+ * this module is exported by `diffinfer/node`, not by the browser-safe `diffinfer/stats`.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InputError } from '../errors.js';
-import { applyJsonPatch, parseJsonPatch } from './patch.js';
-import { isPatchSet, parsePatchSet, selectPatch } from './patchset.js';
+import { parseJsonText, workspaceFromDocuments, type PatchDocument } from './assemble.js';
 import type { Measurement, Workspace } from './spec.js';
-import { parseWorkspace, selectMeasurement } from './validate.js';
 
 /** Reads and parses a JSON file; `-` reads stdin. */
 export function readJsonFile(path: string): unknown {
@@ -19,11 +21,7 @@ export function readJsonFile(path: string): unknown {
     if (code === 'EISDIR') throw new InputError('io', label, 'is a directory, expected a JSON file');
     throw new InputError('io', label, `cannot read: ${(e as Error).message}`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputError('json', label, `invalid JSON: ${(e as Error).message}`);
-  }
+  return parseJsonText(text, label);
 }
 
 /** Splits `file.json:name` (a patchset entry) from a plain patch file. */
@@ -47,17 +45,15 @@ export function loadWorkspace(options: { workspace: string; patches?: readonly s
   workspace: Workspace;
   measurement: Measurement;
 } {
-  let doc = readJsonFile(options.workspace);
-  const applied: string[] = [];
-  for (const arg of options.patches ?? []) {
+  const doc = readJsonFile(options.workspace);
+  const patches: PatchDocument[] = (options.patches ?? []).map((arg) => {
     const { file, name } = splitPatchArg(arg);
-    const json = readJsonFile(file);
-    const label = basename(file);
-    const patch = isPatchSet(json) ? selectPatch(parsePatchSet(json, label), name, label) : parseJsonPatch(json, label);
-    doc = applyJsonPatch(doc, patch, { source: label });
-    applied.push(basename(arg));
-  }
-  const source = applied.length ? [options.workspace === '-' ? 'stdin' : basename(options.workspace), ...applied].join(' + ') : undefined;
-  const workspace = parseWorkspace(doc, { source });
-  return { workspace, measurement: selectMeasurement(workspace, options.measurement) };
+    return { json: readJsonFile(file), label: basename(file), entry: name };
+  });
+  return workspaceFromDocuments({
+    workspace: doc,
+    label: options.workspace === '-' ? 'stdin' : basename(options.workspace),
+    patches,
+    measurement: options.measurement,
+  });
 }

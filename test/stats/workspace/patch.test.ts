@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { InputError } from '../../../src/stats/errors.js';
-import { applyJsonPatch, loadWorkspace, parseJsonPatch, parsePointer, parseWorkspace } from '../../../src/stats/workspace/index.js';
+import { applyJsonPatch, parseJsonPatch, parsePointer, parseWorkspace } from '../../../src/stats/workspace/index.js';
+import { loadWorkspace } from '../../../src/stats/workspace/load.js';
 import { runCli } from '../../helpers/cli.js';
 import { ATLAS_DIR, ATLAS_PATCHES, caseNames, loadCase } from '../../helpers/fixtures.js';
 
