@@ -11,7 +11,7 @@ import {
   profileWidth,
   type ObjectiveResult,
 } from '../src/stats/objectives/index.js';
-import { TemplateModel, type TemplateSpec } from '../src/stats/templates/index.js';
+import { TemplateModel, type SingleChannelTemplateSpec as TemplateSpec } from '../src/stats/templates/index.js';
 
 export interface ObjectiveBenchRow {
   readonly objective: string;

@@ -280,7 +280,10 @@ export class HistFactoryModel {
    * of a workspace walk. `nominal(sample, bin)` gives the nominal yield of `samples[sample]` in
    * main bin `bin` (called only where the sample is present); `histosys(sample, parameter, bin)`
    * its histosys templates; `staterrorSigmas` new relative widths per staterror parameter set
-   * (a component with width 0 is fixed, with width 1, as pyhf does).
+   * (a component with width 0 is fixed, with width 1, as pyhf does); `shapesysFactors` new
+   * factors tau per shapesys parameter set, which are also its auxiliary data (pyhf's
+   * `tau = (nom / unc)^2` for both; a component with tau 0 is fixed, with factor 1, as pyhf
+   * does for a bin without nominal or uncertainty). Components fixed in this model stay fixed.
    *
    * @example
    * ```ts
@@ -291,6 +294,7 @@ export class HistFactoryModel {
     nominal: (sample: number, bin: number) => number;
     histosys: (sample: number, parameter: number, bin: number) => { readonly hi: number; readonly lo: number };
     staterrorSigmas?: ReadonlyMap<string, ArrayLike<number>>;
+    shapesysFactors?: ReadonlyMap<string, ArrayLike<number>>;
   }): HistFactoryModel {
     const bins = this.bins.map((terms, b) =>
       terms.map((t) => {
@@ -311,12 +315,15 @@ export class HistFactoryModel {
       }),
     );
     const sigmas = yields.staterrorSigmas;
+    const factors = yields.shapesysFactors;
     const parameterSets = this.parameterSets.map((p) => {
-      const next = p.type === 'staterror' ? sigmas?.get(p.name) : undefined;
-      if (!next || p.constraint.kind !== 'normal') return p;
-      if (next.length !== p.size) throw new InputError('argument', `staterror "${p.name}"`, `has ${p.size} components, got ${next.length} widths`);
-      const fixed = Array.from(next, (x) => !(x > 0));
-      return { ...p, fixed, constraint: { ...p.constraint, sigmas: Array.from(next, (x) => (x > 0 ? x : 1)) } };
+      const next = p.type === 'staterror' ? sigmas?.get(p.name) : p.type === 'shapesys' ? factors?.get(p.name) : undefined;
+      if (!next || p.constraint.kind === 'none') return p;
+      if (next.length !== p.size) throw new InputError('argument', `${p.type} "${p.name}"`, `has ${p.size} components, got ${next.length} ${p.type === 'staterror' ? 'widths' : 'factors'}`);
+      const fixed = Array.from(next, (x, i) => p.fixed[i] || !(x > 0));
+      const values = Array.from(next, (x) => (x > 0 ? x : 1));
+      if (p.constraint.kind === 'normal') return { ...p, fixed, constraint: { ...p.constraint, sigmas: values } };
+      return { ...p, fixed, constraint: { kind: 'poisson' as const, auxdata: values, factors: values } };
     });
     return new HistFactoryModel({
       channels: [...this.channels],

@@ -28,8 +28,9 @@ export function convergedFit(compiled: CompiledTemplate, data: ModelData, what: 
 
 /**
  * Adds `scale x d 2NLL(pars; data(c), c) / dc` at fixed `pars` into `gradient`, where the data
- * are Asimov data made at `asimovPars` (their main bins depend on the counts too:
- * `n = lambda(asimovPars; c)`, auxiliary data are constants). By the envelope theorem this is the
+ * are Asimov data made at `asimovPars` (`compiled.asimovData`: their main bins depend on the
+ * counts, `n = lambda(asimovPars; c)`, and so do the auxiliary data of shapesys, `tau(c)`; the
+ * other auxiliary data are constants). By the envelope theorem this is the
  * gradient of a minimum of 2NLL when `pars` is the minimiser (bounds that do not depend on c
  * included). With `direction` v it adds `scale x d (v . grad_theta 2NLL) / dc` instead, the
  * mixed derivative of the implicit-function rule.
@@ -45,7 +46,7 @@ export function addProfiledGradient(
   direction?: ArrayLike<number>,
 ): void {
   const s = twiceNllSensitivities(compiled.model, pars, data, direction);
-  const part = tm.countsGradient(compiled, { yields: s.yields, constraintWidths: s.constraintWidths });
+  const part = tm.countsGradient(compiled, { yields: s.yields, constraintWidths: s.constraintWidths, auxData: s.auxData });
   const viaData = tm.countsGradient(compiled, { yields: compiled.model.ratesVjp(asimovPars, s.mainData) });
   for (let i = 0; i < gradient.length; i++) gradient[i] += scale * (part[i] + viaData[i]);
 }

@@ -16,7 +16,9 @@
  * | free nuisance held fixed             | written into the templates (its value at init)        | yes |
  *
  * A rewrite that changes a sample's nominal keeps each staterror's relative widths (its
- * absolute uncertainties are rescaled with the nominal sums they are relative to).
+ * absolute uncertainties are rescaled with the nominal sums they are relative to) and each
+ * shapesys factor `tau = (nom / unc)^2` (its uncertainties are rescaled with the nominal).
+ * Every rewrite applies to the parameter's samples in all channels.
  */
 import { hypotest, type HypotestResult } from '../inference/asymptotics.js';
 import { histosysDelta } from '../model/histosys-interpolation.js';
@@ -92,19 +94,22 @@ export function pyhfForm(
   freeWidth: number,
 ): Pick<TemplateExport, 'workspace' | 'approximations' | 'notes' | 'renamed'> & { readonly freeShapes: FreeShapeForm } {
   const out = structuredClone(ws) as unknown as { channels: Array<{ name: string; samples: MSample[] }>; measurements: Array<{ config: { parameters: MParameter[] } }> };
-  const samples = out.channels[0].samples;
+  // every (channel, sample) of the workspace with its spec sample (the model's workspace keeps the spec's order)
+  const entries = out.channels.flatMap((ch, ci) => ch.samples.map((s, si) => ({ channel: ci, s, spec: tm.spec.channels[ci].samples[si] })));
+  const samples = entries.map((e) => e.s);
   const params = out.measurements[0].config.parameters;
-  const B = tm.spec.bins;
   const codes = tm.codes;
   const approximations: string[] = [];
   const notes: string[] = [];
   const renamed: Record<string, string> = {};
-  const nominalBefore = new Map(samples.map((s) => [s.name, [...s.data]]));
-  const nominalTotal = Array.from({ length: B }, (_, b) => samples.reduce((sum, s) => sum + s.data[b], 0));
+  const nominalBefore = new Map(samples.map((s) => [s, [...s.data]]));
+  const nominalTotal = out.channels.map((ch) => Array.from({ length: ch.samples[0].data.length }, (_, b) => ch.samples.reduce((sum, s) => sum + s.data[b], 0)));
   const freeShapes: FreeShape = { names: [], rates: [], events: 0, fraction: 0, edge: 0, negative: false };
   const param = (name: string) => params.find((p) => p.name === name)!;
   const dropParam = (name: string) => params.splice(params.indexOf(param(name)), 1);
   const withModifier = (name: string, type: string) => samples.filter((s) => s.modifiers.some((m) => m.name === name && m.type === type));
+  const entryOf = (s: MSample) => entries.find((e) => e.s === s)!;
+  const sampleLabel = (s: MSample) => (out.channels.length > 1 ? `"${s.name}" in "${out.channels[entryOf(s).channel].name}"` : `"${s.name}"`);
   const modifier = (s: MSample, name: string, type: string) => s.modifiers.find((m) => m.name === name && m.type === type)!;
   const histosysOf = (s: MSample) => s.modifiers.filter((m) => m.type === 'histosys').map((m) => m.data as { hi_data: number[]; lo_data: number[] });
   const tmp = new Float64Array(3);
@@ -144,9 +149,10 @@ export function pyhfForm(
       const h = m.data as { hi_data: number[]; lo_data: number[] };
       const hiK = s.data.map((nom, b) => applyCoefficients(cHi, nom, h.hi_data[b], h.lo_data[b]));
       const loK = s.data.map((nom, b) => applyCoefficients(cLo, nom, h.hi_data[b], h.lo_data[b]));
-      for (let b = 0; b < B; b++) {
+      const total0 = nominalTotal[entryOf(s).channel];
+      for (let b = 0; b < s.data.length; b++) {
         const nom = s.data[b];
-        const total = nominalTotal[b];
+        const total = total0[b];
         for (const a of grid(-1, 1, 200)) {
           const d = Math.abs(delta(a / K, nom, hiK[b], loK[b]) - delta(a, nom, h.hi_data[b], h.lo_data[b]));
           if (d > freeShapes.events) freeShapes.events = d;
@@ -165,7 +171,10 @@ export function pyhfForm(
   for (const n of tm.nuisanceList()) {
     if (n.kind !== 'rate' || constraintOf(n).kind !== 'free') continue;
     const users = withModifier(n.name, 'normsys');
-    const factors = users.map((s) => tm.spec.samples.find((x) => x.name === s.name)!.rates![n.name]);
+    const factors = users.map((s) => {
+      const m = entryOf(s).spec.modifiers.find((x) => x.type === 'normsys' && x.name === n.name) as { hi: number; lo: number };
+      return { hi: m.hi, lo: m.lo };
+    });
     const kappa = (f: { hi: number; lo: number }) => {
       const k = normsysInterpolator(codes.normsys, f.hi, f.lo);
       return (a: number) => k.evaluate(a, tmp)[0];
@@ -227,10 +236,10 @@ export function pyhfForm(
   // 3. constrained normalisations: one is pyhf's lumi, the others histosys (exact) or normsys
   const constrained = tm.nuisanceList().filter((n) => n.kind === 'normalisation' && constraintOf(n).kind === 'normal');
   if (constrained.length > 0) {
-    const names = new Set([tm.poiName, `staterror_${tm.channel}`, ...tm.nuisanceList().map((n) => n.name)]);
+    const names = new Set([tm.poiName, ...tm.nuisanceList().map((n) => n.name), ...(['shapefactor', 'staterror', 'shapesys'] as const).flatMap((t) => tm.perBinNames(t))]);
     const carriesHistosys = (n: TemplateNuisance) => withModifier(n.name, 'lumi').some((s) => histosysOf(s).length > 0);
     let lumi: TemplateNuisance | undefined = constrained.find((n) => n.name === 'lumi');
-    if (!lumi && !names.has('lumi')) lumi = constrained.find(carriesHistosys) ?? constrained[0];
+    if (!lumi && !names.has('lumi')) lumi = constrained.find((n) => n.name === tm.lumiName) ?? constrained.find(carriesHistosys) ?? constrained[0];
     if (lumi && lumi.name !== 'lumi') {
       for (const s of withModifier(lumi.name, 'lumi')) modifier(s, lumi.name, 'lumi').name = 'lumi';
       param(lumi.name).name = 'lumi';
@@ -256,7 +265,7 @@ export function pyhfForm(
           }
           m.type = 'histosys';
           m.data = { hi_data: nom.map((x) => x * (c.mean + c.sigma)), lo_data: nom.map((x) => x * (c.mean - c.sigma)) };
-          if (others.length > 0) inexact.push(`"${s.name}" (histosys: its other shape shifts are not scaled by the normalisation)`);
+          if (others.length > 0) inexact.push(`${sampleLabel(s)} (histosys: its other shape shifts are not scaled by the normalisation)`);
         } else {
           for (const h of others) {
             h.hi_data = h.hi_data.map((x) => x * c.mean);
@@ -264,7 +273,7 @@ export function pyhfForm(
           }
           m.type = 'normsys';
           m.data = { hi: 1 + r, lo: 1 - r };
-          inexact.push(`"${s.name}"`);
+          inexact.push(sampleLabel(s));
         }
       }
       const p = param(n.name);
@@ -290,16 +299,25 @@ export function pyhfForm(
     }
   }
 
-  // 4. staterror: keep each bin's relative width sqrt(sum unc^2) / sum nominal
-  const stat = `staterror_${tm.channel}`;
-  const carriers = samples.filter((s) => s.modifiers.some((m) => m.type === 'staterror' && m.name === stat));
-  for (let b = 0; b < B; b++) {
-    const before = carriers.reduce((sum, s) => sum + nominalBefore.get(s.name)![b], 0);
-    const after = carriers.reduce((sum, s) => sum + s.data[b], 0);
-    if (!(before > 0) || after === before) continue;
-    for (const s of carriers) {
-      const m = modifier(s, stat, 'staterror');
-      (m.data as number[])[b] *= after / before;
+  // 4. staterror: keep each bin's relative width sqrt(sum unc^2) / sum nominal over its carriers
+  for (const stat of tm.perBinNames('staterror')) {
+    out.channels.forEach((ch) => {
+      const carriers = ch.samples.filter((s) => s.modifiers.some((m) => m.type === 'staterror' && m.name === stat));
+      for (let b = 0; b < (ch.samples[0]?.data.length ?? 0); b++) {
+        const before = carriers.reduce((sum, s) => sum + nominalBefore.get(s)![b], 0);
+        const after = carriers.reduce((sum, s) => sum + s.data[b], 0);
+        if (!(before > 0) || after === before) continue;
+        for (const s of carriers) (modifier(s, stat, 'staterror').data as number[])[b] *= after / before;
+      }
+    });
+  }
+  // shapesys: keep tau = (nom / unc)^2 of each bin
+  for (const s of samples) {
+    for (const m of s.modifiers) {
+      if (m.type !== 'shapesys') continue;
+      const before = nominalBefore.get(s)!;
+      const unc = m.data as number[];
+      for (let b = 0; b < unc.length; b++) if (before[b] > 0 && s.data[b] !== before[b]) unc[b] *= s.data[b] / before[b];
     }
   }
 
@@ -367,7 +385,7 @@ export function pyhfExport(tm: TemplateModel, counts: Float64Array, ws: Workspac
   const probe = pyhfForm(tm, counts, ws, 1);
   if (probe.freeShapes.names.length === 0 && probe.freeShapes.rates.length === 0) return probe;
   const compiled = tm.compile(counts);
-  const exact = reference(compiled.model, compiled.model.data(ws.observations[0].data));
+  const exact = reference(compiled.model, observedData(ws, compiled.model));
   const offset0 = constraintConstant(compiled.model);
   let best: { form: ReturnType<typeof pyhfForm>; K: number; score: number; dCls: number; dFree: number; dFixed: number } | undefined;
   for (const K of FREE_WIDTH_CANDIDATES) {

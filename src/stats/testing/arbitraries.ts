@@ -4,7 +4,7 @@
  * public testing kit (`diffinfer/testing`); needs `fast-check` (a peer dependency).
  */
 import fc from 'fast-check';
-import type { TemplateSpec } from '../templates/spec.js';
+import type { SingleChannelTemplateSpec, TemplateModifier, TemplateParameterSpec, TemplateSampleSpec, TemplateSpec } from '../templates/spec.js';
 import { templateLayout } from '../templates/spec.js';
 import type { Channel, Modifier, Sample, Workspace } from '../workspace/spec.js';
 
@@ -30,9 +30,9 @@ export function histogramArb(options: HistogramArbOptions = {}): fc.Arbitrary<nu
   return fc.integer({ min: minBins, max: maxBins }).chain((n) => fc.array(fc.double({ min, max, noNaN: true }), { minLength: n, maxLength: n }));
 }
 
-/** A template model and counts that fit its layout. */
+/** A template model (the single-channel shorthand) and counts that fit its layout. */
 export interface TemplateCase {
-  readonly spec: TemplateSpec;
+  readonly spec: SingleChannelTemplateSpec;
   readonly counts: Float64Array;
 }
 
@@ -85,7 +85,7 @@ export function templateCaseArb(options: TemplateCaseArbOptions = {}): fc.Arbitr
         r.shapeConstraints = r.shapeConstraints.map((c) => (c.kind === 'free' ? { kind: 'normal' as const, mean: 0, sigma: 1 } : c));
         if (r.norm === 'free') r.norm = 0.2;
       }
-      const spec: TemplateSpec = {
+      const spec: SingleChannelTemplateSpec = {
         bins: r.bins,
         poi: { bounds: [0, 10] },
         samples: [
@@ -131,6 +131,188 @@ export function templateCaseArb(options: TemplateCaseArbOptions = {}): fc.Arbitr
           });
           return { spec, counts };
         });
+    });
+}
+
+/** A multi-channel template model (the full form) and counts that fit its layout. */
+export interface MultiChannelTemplateCase {
+  readonly spec: TemplateSpec;
+  readonly counts: Float64Array;
+}
+
+/** Options of {@link multiChannelTemplateCaseArb}. */
+export interface MultiChannelTemplateCaseArbOptions {
+  /** Bins of the signal region and the sideband; default 2-4. */
+  readonly minBins?: number;
+  readonly maxBins?: number;
+  /** Allow a free (unconstrained) shape nuisance "jes"; default false. */
+  readonly freeShapes?: boolean;
+}
+
+/** A small deterministic generator (mulberry32) for the values of a drawn structure. */
+function uniforms(seed: number): (lo: number, hi: number) => number {
+  let a = seed >>> 0;
+  return (lo, hi) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
+  };
+}
+
+/**
+ * A random multi-channel template model with all seven pyhf modifier types, learned and given
+ * yields, and counts for its learned slots:
+ *
+ * - `SR` (learned, 2-4 bins): `signal` (normfactor `mu`, sometimes `lumi` and a learned
+ *   histosys `theory`, staterror `stat_SR`), `bkg1` (normfactor `k1`, learned histosys `jes`,
+ *   normsys `xs`, staterror `stat_SR`), `bkg2` (shapesys `bkg2_mc` learned or given, sometimes
+ *   `stat_SR` too — then both share its sumw2 slot — and `lumi`), `bkg3` (shapefactor `sf`);
+ * - `CR` (given yields, 2-3 bins): `bkg1` (`k1`, histosys `jes` with data, staterror `stat_CR`
+ *   with data, sometimes `lumi`), `bkg2` (shapesys `bkg2_cr` with data);
+ * - `SB` (the sideband fixing `sf`, bins of SR, learned or given): `bkg3` (`sf`, staterror
+ *   `stat_SB`), a little `bkg1` (`k1`, `jes`).
+ *
+ * `k1` is free or N(1, 0.05-0.3); `jes` N(0, s) with s in [0.5, 2] (or free with `freeShapes`),
+ * `xs` and `theory` N(0, 1); sometimes bounds on `sf`. Yields: signal 10-50 per bin, backgrounds
+ * 20-200 (`bkg3` 5-20 in SR), shape shifts of 5-25% (asymmetric), sumw2 = nominal x 0.01-0.2.
+ * Every parameter is identified by the Asimov data (CR fixes `k1`, SB fixes `sf`).
+ *
+ * @example
+ * ```ts
+ * fc.assert(fc.property(multiChannelTemplateCaseArb(), ({ spec, counts }) => new TemplateModel(spec).size === counts.length));
+ * ```
+ */
+export function multiChannelTemplateCaseArb(options: MultiChannelTemplateCaseArbOptions = {}): fc.Arbitrary<MultiChannelTemplateCase> {
+  const { minBins = 2, maxBins = 4, freeShapes = false } = options;
+  return fc
+    .record({
+      bins: fc.integer({ min: minBins, max: maxBins }),
+      crBins: fc.integer({ min: 2, max: 3 }),
+      lumi: fc.boolean(),
+      k1: fc.oneof(fc.constant('free' as const), fc.double({ min: 0.05, max: 0.3, noNaN: true })),
+      jes: fc.oneof(fc.constant(1), fc.double({ min: 0.5, max: 2, noNaN: true }), ...(freeShapes ? [fc.constant('free' as const)] : [])),
+      xs: fc.record({ hi: fc.double({ min: 1.02, max: 1.3, noNaN: true }), lo: fc.double({ min: 0.7, max: 0.98, noNaN: true }) }),
+      shapesysLearned: fc.boolean(),
+      sharedSlot: fc.boolean(),
+      theory: fc.boolean(),
+      sideband: fc.constantFrom('learned' as const, 'given' as const),
+      sfBounds: fc.boolean(),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    })
+    .map((r) => {
+      const u = uniforms(r.seed);
+      const B = r.bins;
+      const C = r.crBins;
+      const draw = (n: number, lo: number, hi: number) => Array.from({ length: n }, () => u(lo, hi));
+      const shift = (nom: readonly number[]) => {
+        const d = nom.map(() => (u(0, 1) < 0.5 ? -1 : 1) * u(0.05, 0.25));
+        const k = nom.map(() => u(0.5, 1.5));
+        return { up: nom.map((x, b) => x * (1 + d[b])), down: nom.map((x, b) => x * (1 - k[b] * d[b])) };
+      };
+      const sumw2 = (nom: readonly number[]) => nom.map((x) => x * u(0.01, 0.2));
+      const lumi: TemplateModifier[] = r.lumi ? [{ type: 'lumi', name: 'lumi' }] : [];
+      // learned values, by slot key
+      const learned = new Map<string, number[]>();
+      const learn = (key: string, values: number[]) => learned.set(key, values);
+      // SR: everything learned
+      const sig = draw(B, 10, 50);
+      const b1 = draw(B, 20, 200);
+      const b2 = draw(B, 20, 200);
+      const b3 = draw(B, 5, 20);
+      learn('SR/signal/nominal', sig);
+      if (r.theory) {
+        const t = shift(sig);
+        learn('SR/signal/up/theory', t.up);
+        learn('SR/signal/down/theory', t.down);
+      }
+      learn('SR/signal/sumw2', sumw2(sig));
+      learn('SR/bkg1/nominal', b1);
+      const jes = shift(b1);
+      learn('SR/bkg1/up/jes', jes.up);
+      learn('SR/bkg1/down/jes', jes.down);
+      learn('SR/bkg1/sumw2', sumw2(b1));
+      learn('SR/bkg2/nominal', b2);
+      const b2w2 = sumw2(b2);
+      if (r.shapesysLearned || r.sharedSlot) learn('SR/bkg2/sumw2', b2w2);
+      learn('SR/bkg3/nominal', b3);
+      const sr: TemplateSampleSpec[] = [
+        {
+          name: 'signal',
+          data: 'learned',
+          modifiers: [{ type: 'normfactor', name: 'mu' }, ...lumi, ...(r.theory ? [{ type: 'histosys' as const, name: 'theory' }] : []), { type: 'staterror', name: 'stat_SR' }],
+        },
+        { name: 'bkg1', data: 'learned', modifiers: [{ type: 'normfactor', name: 'k1' }, { type: 'histosys', name: 'jes' }, { type: 'normsys', name: 'xs', hi: r.xs.hi, lo: r.xs.lo }, { type: 'staterror', name: 'stat_SR' }] },
+        {
+          name: 'bkg2',
+          data: 'learned',
+          modifiers: [
+            r.shapesysLearned ? { type: 'shapesys', name: 'bkg2_mc' } : { type: 'shapesys', name: 'bkg2_mc', data: b2w2.map(Math.sqrt) },
+            ...(r.sharedSlot ? [{ type: 'staterror' as const, name: 'stat_SR' }] : []),
+            ...lumi,
+          ],
+        },
+        { name: 'bkg3', data: 'learned', modifiers: [{ type: 'shapefactor', name: 'sf' }] },
+      ];
+      // CR: given yields
+      const c1 = draw(C, 100, 200);
+      const c2 = draw(C, 20, 60);
+      const cj = shift(c1);
+      const cr: TemplateSampleSpec[] = [
+        {
+          name: 'bkg1',
+          data: c1,
+          modifiers: [
+            { type: 'normfactor', name: 'k1' },
+            { type: 'histosys', name: 'jes', data: { hi_data: cj.up, lo_data: cj.down } },
+            { type: 'staterror', name: 'stat_CR', data: sumw2(c1).map(Math.sqrt) },
+            ...lumi,
+          ],
+        },
+        { name: 'bkg2', data: c2, modifiers: [{ type: 'shapesys', name: 'bkg2_cr', data: sumw2(c2).map(Math.sqrt) }] },
+      ];
+      // SB: bkg3 learned or given, a little bkg1 given
+      const s3 = draw(B, 50, 200);
+      const s1 = draw(B, 5, 15);
+      const sj = shift(s1);
+      const sbLearned = r.sideband === 'learned';
+      if (sbLearned) {
+        learn('SB/bkg3/nominal', s3);
+        learn('SB/bkg3/sumw2', sumw2(s3));
+      }
+      const sb: TemplateSampleSpec[] = [
+        {
+          name: 'bkg3',
+          data: sbLearned ? 'learned' : s3,
+          modifiers: [{ type: 'shapefactor', name: 'sf' }, sbLearned ? { type: 'staterror', name: 'stat_SB' } : { type: 'staterror', name: 'stat_SB', data: sumw2(s3).map(Math.sqrt) }],
+        },
+        { name: 'bkg1', data: s1, modifiers: [{ type: 'normfactor', name: 'k1' }, { type: 'histosys', name: 'jes', data: { hi_data: sj.up, lo_data: sj.down } }] },
+      ];
+      const nuisances: TemplateParameterSpec[] = [
+        { name: 'k1', constraint: r.k1 === 'free' ? { kind: 'free' } : { kind: 'normal', mean: 1, sigma: r.k1 } },
+        { name: 'jes', constraint: r.jes === 'free' ? { kind: 'free' } : { kind: 'normal', mean: 0, sigma: r.jes } },
+        ...(r.sfBounds ? [{ name: 'sf', bounds: [0, 5] as [number, number] }] : []),
+      ];
+      const spec: TemplateSpec = {
+        channels: [
+          { name: 'SR', bins: B, samples: sr },
+          { name: 'CR', bins: C, samples: cr },
+          { name: 'SB', bins: B, samples: sb },
+        ],
+        poi: { name: 'mu', bounds: [0, 10] },
+        nuisances,
+        ...(r.lumi ? { lumi: { auxdata: 1, sigma: 0.02 } } : {}),
+      };
+      const layout = templateLayout(spec);
+      const counts = new Float64Array(layout.reduce((n, e) => n + e.bins, 0));
+      for (const e of layout) {
+        const key = `${e.channel}/${e.sample}/${e.role}${e.role === 'up' || e.role === 'down' ? `/${e.modifier}` : ''}`;
+        const v = learned.get(key);
+        if (!v) throw new Error(`multiChannelTemplateCaseArb: no values for slot ${key}`);
+        counts.set(v, e.offset);
+      }
+      return { spec, counts };
     });
 }
 

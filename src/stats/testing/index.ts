@@ -6,10 +6,13 @@
 export {
   hardWorkspaceArb,
   histogramArb,
+  multiChannelTemplateCaseArb,
   templateCaseArb,
   workspaceArb,
   type HardWorkspaceArbOptions,
   type HistogramArbOptions,
+  type MultiChannelTemplateCase,
+  type MultiChannelTemplateCaseArbOptions,
   type TemplateCase,
   type TemplateCaseArbOptions,
 } from './arbitraries.js';

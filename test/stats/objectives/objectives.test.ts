@@ -34,7 +34,7 @@ import {
   profileWidth,
   type ObjectiveResult,
 } from '../../../src/stats/objectives/index.js';
-import { TemplateModel, type TemplateSpec } from '../../../src/stats/templates/index.js';
+import { TemplateModel, type SingleChannelTemplateSpec as TemplateSpec } from '../../../src/stats/templates/index.js';
 import { templateCaseArb, type TemplateCase } from '../../../src/stats/testing/index.js';
 import { parseWorkspace } from '../../../src/stats/workspace/index.js';
 import { runCli } from '../../helpers/cli.js';
@@ -61,9 +61,8 @@ function roundTrip(tm: TemplateModel, counts: Float64Array, asimovPoi: number) {
 }
 
 function permuteBins(tm: TemplateModel, counts: Float64Array, perm: readonly number[]): Float64Array {
-  const B = tm.spec.bins;
   const out = new Float64Array(counts.length);
-  for (const e of tm.layout) for (let b = 0; b < B; b++) out[e.offset + b] = counts[e.offset + perm[b]];
+  for (const e of tm.layout) for (let b = 0; b < e.bins; b++) out[e.offset + b] = counts[e.offset + perm[b]];
   return out;
 }
 

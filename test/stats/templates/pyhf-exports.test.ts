@@ -1,8 +1,10 @@
 /**
  * Every kind of workspace diffinfer writes, against pyhf (test/fixtures/pyhf-exports, recorded
  * by record-pyhf.py with pyhf's numpy backend): INFERNO benchmarks 0-4 and the neos problem as
- * `diffinfer export` writes them (counts from models trained for one epoch / ten steps), and
- * template models with every nuisance kind and constraint.
+ * `diffinfer export` writes them (counts from models trained for one epoch / ten steps),
+ * template models with every nuisance kind and constraint, and a multi-channel template model
+ * (learned signal region, given control region, learned sideband) with all seven modifier types
+ * and observations.
  *
  * For each fixture:
  * - the export is rebuilt from the stored spec and counts through `TemplateModel.exportWorkspace`
@@ -22,7 +24,8 @@ import { infernoTemplateSpec, type InfernoBenchmark } from '../../../experiments
 import { neosTemplateSpec } from '../../../experiments/neos/problem.js';
 import { fit, fixedPoiFit, hypotest } from '../../../src/stats/inference/index.js';
 import type { HistFactoryModel, ModelData } from '../../../src/stats/model/index.js';
-import { TemplateModel, type TemplateSpec } from '../../../src/stats/templates/index.js';
+import { isSingleChannelSpec, type SingleChannelTemplateSpec, type TemplateSpec } from '../../../src/stats/templates/spec.js';
+import { TemplateModel } from '../../../src/stats/templates/index.js';
 import { constraintConstant } from '../../../src/stats/templates/export.js';
 import { validateWorkspace } from '../../../src/stats/workspace/index.js';
 import { FIXTURES } from '../../helpers/fixtures.js';
@@ -42,9 +45,11 @@ interface Fixture {
   readonly kind: string;
   readonly benchmark?: number;
   readonly bins?: number;
-  readonly spec: TemplateSpec;
+  readonly spec: SingleChannelTemplateSpec | TemplateSpec;
   readonly counts: number[];
   readonly asimovPoi: number;
+  /** Observations per channel (else Asimov data at asimovPoi). */
+  readonly observations?: Record<string, number[]>;
   readonly export: { notes: string[]; approximations: string[]; renamed: Record<string, string>; bins: number[][] };
   readonly workspace: unknown;
   readonly pyhf: PyhfResult;
@@ -64,7 +69,7 @@ function numbers(model: HistFactoryModel, data: ModelData) {
 }
 
 describe('the exports cover every kind diffinfer writes', () => {
-  it('INFERNO benchmarks 0-4, the neos problem and template models with every nuisance kind', () => {
+  it('INFERNO benchmarks 0-4, the neos problem, template models with every nuisance kind, and a multi-channel model with every modifier type', () => {
     expect(fixtures.map((f) => f.kind)).toEqual([
       'inferno-b0',
       'inferno-b1',
@@ -75,16 +80,29 @@ describe('the exports cover every kind diffinfer writes', () => {
       'template-approximate',
       'template-default-shape',
       'template-exact',
+      'template-multichannel',
     ]);
-    const kinds = new Set(fixtures.flatMap((f) => (f.spec.nuisances ?? []).map((n) => `${n.kind}/${n.constraint?.kind ?? 'default'}${n.fixed ? '/fixed' : ''}`)));
+    const shorthand = fixtures.map((f) => f.spec).filter(isSingleChannelSpec);
+    const kinds = new Set(shorthand.flatMap((spec) => (spec.nuisances ?? []).map((n) => `${n.kind}/${n.constraint?.kind ?? 'default'}${n.fixed ? '/fixed' : ''}`)));
     for (const k of ['shape/free', 'shape/normal', 'shape/default', 'shape/free/fixed', 'rate/free', 'rate/normal', 'rate/free/fixed', 'normalisation/free', 'normalisation/normal']) expect(kinds.has(k), k).toBe(true);
-    expect(fixtures.some((f) => f.spec.samples.some((s) => s.staterror))).toBe(true);
+    expect(shorthand.some((spec) => spec.samples.some((s) => s.staterror))).toBe(true);
+    // the multi-channel fixture: several channels, learned and given yields and templates, all seven modifier types
+    const multi = fixtures.map((f) => f.spec).filter((s): s is TemplateSpec => !isSingleChannelSpec(s));
+    expect(multi.length).toBeGreaterThanOrEqual(1);
+    const samples = multi.flatMap((spec) => spec.channels.flatMap((c) => c.samples));
+    const modifiers = samples.flatMap((s) => s.modifiers);
+    expect(new Set(modifiers.map((m) => m.type))).toEqual(new Set(['normfactor', 'shapefactor', 'lumi', 'normsys', 'histosys', 'staterror', 'shapesys']));
+    expect(samples.some((s) => s.data === 'learned') && samples.some((s) => s.data !== 'learned')).toBe(true);
+    for (const t of ['histosys', 'staterror', 'shapesys'] as const) {
+      const of = modifiers.filter((m) => m.type === t);
+      expect(of.some((m) => 'data' in m && m.data) && of.some((m) => !('data' in m && m.data)), `${t} learned and given`).toBe(true);
+    }
   });
 });
 
 describe.each(fixtures.map((f) => [f.kind, f] as const))('%s', (_kind, fx) => {
   const tm = new TemplateModel(fx.spec);
-  const e = tm.exportWorkspace(fx.counts, { asimovPoi: fx.asimovPoi });
+  const e = tm.exportWorkspace(fx.counts, { asimovPoi: fx.asimovPoi, ...(fx.observations ? { observations: fx.observations } : {}) });
   const { model, data } = validateWorkspace(JSON.parse(JSON.stringify(fx.workspace)));
 
   it('the export path rebuilds the stored workspace; pyhf and diffinfer read it', () => {
@@ -98,9 +116,11 @@ describe.each(fixtures.map((f) => [f.kind, f] as const))('%s', (_kind, fx) => {
 
   it("diffinfer's fits and CLs at mu = 1 equal pyhf's", () => {
     const ours = numbers(model, data);
-    // measured over the 9 fixtures: diffinfer's 2NLL is pyhf's minus <= 2.9e-11 (free) and 4.3e-11
+    // measured over the 10 fixtures: diffinfer's 2NLL is pyhf's minus <= 2.9e-11 (free) and 4.3e-11
     // (mu = 1); CLs within 1.7e-6 relative (template-default-shape: pyhf's scipy and minuit differ
-    // by 2.7e-7 there), <= 2.8e-9 elsewhere but template-exact (2.7e-7)
+    // by 2.7e-7 there), <= 2.8e-9 elsewhere but template-exact (2.7e-7); template-multichannel:
+    // 2NLL 3.9e-11 (free) and 3.7e-11 (mu = 1) below pyhf's, CLs within 1.4e-7 relative (pyhf's
+    // scipy and minuit differ by 2.5e-8 there)
     expect(Math.abs(ours.free - fx.pyhf.fit.twice_nll)).toBeLessThan(1e-6);
     expect(Math.abs(ours.fixed - fx.pyhf.fixed_poi_fit.twice_nll)).toBeLessThan(1e-6);
     const ref = [fx.pyhf.hypotest.CLs_obs, ...fx.pyhf.hypotest.CLs_exp_band];
