@@ -46,7 +46,6 @@ export async function runTrainingBench(options: { steps?: number; batches?: read
   const previous = tf.engine().backendName as string | undefined;
   await initBackend({ request: 'wasm', log: () => {} });
   const data = { sig: toy(50_000, true, 'bench-s'), bkg: toy(50_000, false, 'bench-b') };
-  const shift = (d: number) => (x: tf.Tensor2D): tf.Tensor2D => tf.add(x, tf.tensor2d([[d, 0, 0]]));
   const rows: TrainingBenchRow[] = [];
   try {
     for (const batch of options.batches ?? [2000]) {
@@ -54,10 +53,11 @@ export async function runTrainingBench(options: { steps?: number; batches?: read
       const runs: Array<[TrainObjective, number, number]> = [['bce', batch / 2, 1], ['inferno', batch / 2, 1], ['inferno', batch / 2, 0.5], ['inferno', batch / 2, 0.25], ['profile-width', batch / 2, 0.25], ['cls', batch / 2, 0.25], ['z0', batch / 2, 0.25], ['inferno', batch / 4, 1]];
       for (const [objective, perDataset, variationFraction] of runs) {
         const score = objective === 'bce';
+        const bkg = (shift: number) => ({ dataset: 'bkg', expected: 1000, transform: { kind: 'shift' as const, columns: [0], shift } });
         const analysis = new Analysis({
-          template: { bins: 10, samples: [{ name: 'signal', signal: true }, { name: 'background', shapes: ['r'] }], nuisances: [{ name: 'r', kind: 'shape' }] },
-          samples: { signal: { dataset: 'sig', expected: 50 }, background: { dataset: 'bkg', expected: 1000 } },
-          variations: { 'background:r': { up: { kind: 'transform', apply: shift(0.2) }, down: { kind: 'transform', apply: shift(-0.2) } } },
+          template: { channels: [{ name: 'SR', bins: 10, samples: [{ name: 'signal', modifiers: [{ type: 'normfactor', name: 'mu' }] }, { name: 'background', modifiers: [{ type: 'histosys', name: 'r' }] }] }], poi: { name: 'mu' } },
+          channels: { SR: { kind: 'summary' } },
+          sources: { SR: { signal: { nominal: { dataset: 'sig', expected: 50 } }, background: { nominal: { dataset: 'bkg', expected: 1000 }, variations: { r: { up: bkg(0.2), down: bkg(-0.2) } } } } },
           binning: score ? { kind: 'kde', edges: Array.from({ length: 11 }, (_, k) => k / 10), bandwidth: { relative: 0.5 } } : { kind: 'softmax', temperature: 0.1 },
         });
         const mlp = createMlp({ inputDim: 3, hidden: [100, 100], output: score ? { kind: 'score' } : { kind: 'logits', bins: 10 }, seed: 1, standardisation: fitStandardisation(data.bkg.x, 3) });

@@ -1,15 +1,20 @@
 /**
- * `diffinfer apply`: runs a saved summary on events from a CSV or Parquet file and writes, per
- * event, the hard bin index (column `bin`, as in training's evaluation) and the summary outputs
- * (`score`, or `logit_0` ... `logit_{K-1}`), as CSV. Events are evaluated in chunks, so memory
- * stays at the input, the outputs and one chunk of network activations.
+ * `diffinfer apply`: runs a trained analysis's summary (its bundle) on events from a CSV or
+ * Parquet file and writes, per event, the hard bin index of the learned channels (column `bin`,
+ * as evaluation bins them) and the summary outputs (`score`, or `logit_0` ... `logit_{K-1}`), as
+ * CSV. Events are evaluated in chunks, so memory stays at the input, the outputs and one chunk
+ * of network activations.
  */
+import { binningBins, hardBins } from '../src/models/analysis.js';
+import { loadBundleSummary, readBundle } from '../src/models/bundle.js';
+import { dataset } from '../src/models/data.js';
+import { summaryOutputs } from '../src/models/fill.js';
 import { InputError } from '../src/stats/errors.js';
-import { hardBins, loadMlp, summaryOutputs, type Binning, dataset } from '../src/models/index.js';
 import { readEvents, writeCsv } from './io/events.js';
 
 export interface ApplyOptions {
-  readonly model: string;
+  /** The bundle folder. */
+  readonly bundle: string;
   readonly input: string;
   readonly output: string;
   /** Events per network call; default 50 000. */
@@ -17,24 +22,25 @@ export interface ApplyOptions {
 }
 
 /**
- * Applies the model in `options.model` to `options.input`, writing `options.output`.
+ * Applies the bundle in `options.bundle` to `options.input`, writing `options.output`.
  *
+ * @throws InputError naming the file for a bundle that cannot be read, an input without the
+ *   bundle's features, or an input with no events.
  * @example
  * ```ts
- * await applyModel({ model: 'out/inferno/seed-0', input: 'events.parquet', output: 'bins.csv' });
+ * await applyBundle({ bundle: 'runs/ex/inferno', input: 'events.parquet', output: 'bins.csv' });
  * ```
  */
-export async function applyModel(options: ApplyOptions): Promise<{ events: number; bins: number }> {
-  const { mlp, sidecar } = await loadMlp(options.model);
+export async function applyBundle(options: ApplyOptions): Promise<{ events: number; bins: number }> {
+  const bundle = readBundle(options.bundle);
+  const summary = await loadBundleSummary(options.bundle, bundle);
   try {
-    const binning = sidecar.extra?.binning as Binning | undefined;
-    if (!binning) throw new InputError('io', `${options.model}/diffinfer.json`, 'has no binning in "extra" (was it saved by diffinfer inferno/neos?)');
-    const table = await readEvents(options.input, sidecar.inputNames);
+    const table = await readEvents(options.input, bundle.features);
     if (table.n === 0) throw new InputError('io', options.input, 'holds no events');
-    const outputs = summaryOutputs(mlp, dataset(table.rows, table.names.length, undefined, options.input), undefined, options.chunk);
-    const k = mlp.output.kind === 'score' ? 1 : mlp.output.bins;
-    const nBins = binning.kind === 'kde' ? binning.edges.length - 1 : k;
-    const bins = hardBins(binning, nBins, outputs, table.n);
+    const outputs = summaryOutputs(summary, dataset(table.rows, table.names.length, undefined, options.input), undefined, options.chunk);
+    const k = summary.output.kind === 'score' ? 1 : summary.output.bins;
+    const nBins = binningBins(bundle.binning, k)!;
+    const bins = hardBins(bundle.binning, nBins, outputs, table.n);
     const header = ['bin', ...(k === 1 ? ['score'] : Array.from({ length: k }, (_, j) => `logit_${j}`))];
     const row = new Float64Array(1 + k);
     writeCsv(options.output, header, table.n, (i) => {
@@ -44,6 +50,6 @@ export async function applyModel(options: ApplyOptions): Promise<{ events: numbe
     });
     return { events: table.n, bins: nBins };
   } finally {
-    mlp.dispose();
+    summary.dispose();
   }
 }

@@ -1,25 +1,30 @@
 /**
- * The experiment commands of the CLI (`inferno`, `ablate`, `neos`, `apply`, `export`): option
+ * The experiment commands of the CLI (`inferno`, `ablate`, `neos`; the analysis commands
+ * `train`, `evaluate`, `export`, `apply` and `ablate --config` are in analysis.ts): option
  * handling, runs, `results.json`, `report.md` and plots. Loaded lazily by src/cli.ts, so the
  * statistics commands never load TensorFlow.js.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_REQUESTS, initBackend, type BackendRequest } from '../src/autodiff/backend.js';
-import { Analysis, createMlp, evaluateHard, fitStandardisation, hardTemplateCounts, train, withoutEmptyBins, type Binning } from '../src/models/index.js';
+import { compileAnalysis } from '../src/models/config/index.js';
+import { evaluateCounts } from '../src/models/evaluate.js';
+import { hardTemplates } from '../src/models/fill.js';
+import type { MethodName } from '../src/models/methods.js';
+import { trainAnalysis } from '../src/models/train-analysis.js';
+import { DIFFINFER_VERSION } from '../src/models/bundle.js';
 import { InputError, NumericalError } from '../src/stats/errors.js';
 import { writeFileAtomic } from '../src/stats/io.js';
-import { cramerRaoWidth, discoverySignificance, expectedCls, profileWidth } from '../src/stats/objectives/index.js';
-import { applyModel } from './apply.js';
-import { INFERNO_ANALYTIC_FLOOR, infernoAnalysis, infernoPaperWidths, type InfernoBenchmark } from './inferno/benchmarks.js';
+import { discoverySignificance, expectedCls } from '../src/stats/objectives/index.js';
+import { INFERNO_ANALYTIC_FLOOR, infernoPaperWidths, type InfernoBenchmark } from './inferno/benchmarks.js';
 import { profileCurve } from './inferno/evaluate.js';
-import { INFERNO_DEFAULTS, INFERNO_METHODS, infernoTestSample, trainInfernoSeed, type InfernoMethod, type InfernoRunConfig, type TrainedSeed } from './inferno/run.js';
-import { neosAnalysis, simulateNeos } from './neos/problem.js';
+import { INFERNO_DEFAULTS, INFERNO_METHODS, trainInfernoSeed, type InfernoMethod, type InfernoRunConfig, type TrainedSeed } from './inferno/run.js';
+import { neosConfig } from './neos/problem.js';
 import { distributionPlot, profileCurvePlot, renderReport, trainingCurvesPlot, writePlot, type ExperimentResults, type FailedRun, type PaperRow, type ReportPlot, type SeedResult } from './report/index.js';
-import { simulateInferno } from './simulators/inferno.js';
+import { BUILTIN_SIMULATORS } from './simulators/registry.js';
 import { collectUnits, runUnits, trainingUnits, UnitStore, type TrainingUnit } from './units.js';
 
-const VERSION = '0.1.0';
+const VERSION = DIFFINFER_VERSION;
 
 /** Parses `0-4` or `0,2,4` into benchmark numbers. */
 export function parseBenchmarks(spec: string, flag = '--benchmarks'): InfernoBenchmark[] {
@@ -35,23 +40,28 @@ export function parseBenchmarks(spec: string, flag = '--benchmarks'): InfernoBen
   return [...out].sort() as InfernoBenchmark[];
 }
 
-/** Parses a comma-separated list of methods. */
-export function parseMethods(spec: string, allowed: readonly string[], flag: string): string[] {
+/** Parses a comma-separated list of methods among `allowed` (names of the method registry). */
+export function parseMethods<M extends MethodName>(spec: string, allowed: readonly M[], flag: string): M[] {
   const list = spec.split(',').map((s) => s.trim()).filter(Boolean);
   if (list.length === 0) throw new InputError('argument', flag, 'is empty');
-  for (const m of list) if (!allowed.includes(m)) throw new InputError('argument', `${flag} ${spec}`, `unknown "${m}" (expected ${allowed.join(', ')})`);
-  return list;
+  const out: M[] = [];
+  for (const m of list) {
+    const found = allowed.find((a) => a === m);
+    if (!found) throw new InputError('argument', `${flag} ${spec}`, `unknown "${m}" (expected ${allowed.join(', ')})`);
+    if (!out.includes(found)) out.push(found);
+  }
+  return out;
 }
 
 /** Loads tfjs with the backend asked for on the command line (or DIFFINFER_BACKEND / auto). */
-async function backend(value: string | undefined): Promise<void> {
+export async function backend(value: string | undefined): Promise<void> {
   if (value !== undefined && !(BACKEND_REQUESTS as readonly string[]).includes(value)) {
     throw new InputError('argument', `--backend ${value}`, `unknown backend (expected ${BACKEND_REQUESTS.join(', ')})`);
   }
   await initBackend({ request: value as BackendRequest | undefined });
 }
 
-function positiveInteger(value: unknown, flag: string): number {
+export function positiveInteger(value: unknown, flag: string): number {
   const x = Number(value);
   if (!Number.isInteger(x) || x < 1) throw new InputError('argument', flag, `expected a positive integer, got "${String(value)}"`);
   return x;
@@ -113,17 +123,18 @@ function paperRows(benchmarks: readonly InfernoBenchmark[]): PaperRow[] {
 }
 
 /** Writes results.json, the plots and report.md; returns the report text. */
-function writeOutputs(out: string, results: ExperimentResults, extraPlots: ReportPlot[]): string {
+export function writeOutputs(out: string, results: ExperimentResults, extraPlots: ReportPlot[]): string {
   const plots: ReportPlot[] = [];
   const rel = (p: string) => p.slice(out.length + 1);
   const benchmarks = [...new Set(results.results.map((r) => r.benchmark))];
   for (const b of benchmarks) {
     const runs = results.results.filter((r) => r.benchmark === b && r.history.length > 0);
     if (runs.length === 0) continue;
-    const files = writePlot(trainingCurvesPlot(runs, { benchmark: b, poi: results.command === 'neos' ? 'mu' : 's' }), join(out, 'plots', `training-b${b}`));
-    plots.push({ title: `Training curves, benchmark ${b}`, svg: rel(files.svg), png: rel(files.png) });
+    const analysis = results.command === 'analysis';
+    const files = writePlot(trainingCurvesPlot(runs, { benchmark: b, poi: results.command === 'neos' || analysis ? 'mu' : 's' }), join(out, 'plots', analysis ? 'training' : `training-b${b}`));
+    plots.push({ title: analysis ? 'Training curves' : `Training curves, benchmark ${b}`, svg: rel(files.svg), png: rel(files.png) });
   }
-  plots.push(...extraPlots.map((p) => ({ ...p, svg: rel(p.svg), png: p.png && rel(p.png) })));
+  plots.push(...extraPlots.map((p) => ({ ...p, svg: p.svg.startsWith(out) ? rel(p.svg) : p.svg, png: p.png && (p.png.startsWith(out) ? rel(p.png) : p.png) })));
   writeFileAtomic(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const report = renderReport(results, { plots });
   writeFileAtomic(join(out, 'report.md'), report);
@@ -144,12 +155,7 @@ interface InfernoUnitOutput {
 /** The plot data of a trained seed (see {@link InfernoUnitOutput}). */
 function plotData(trained: TrainedSeed): Pick<InfernoUnitOutput, 'distribution' | 'curve'> {
   const ev = trained.evaluation;
-  const tm = ev.analysis.templateModel;
-  const B = ev.analysis.bins;
-  const names: Record<string, string> = { nominal: '', up: ' up', down: ' down' };
-  const distribution = tm.layout
-    .filter((e) => e.role !== 'sumw2')
-    .map((e) => ({ process: `${e.sample}${e.nuisance ? ` ${e.nuisance}` : ''}${names[e.role]}`, counts: Array.from(ev.counts.subarray(e.offset, e.offset + B)) }));
+  const distribution = distributionOf(ev.analysis.plan(), ev.counts);
   try {
     return { distribution, curve: profileCurve(ev).points.map((p) => ({ s: p.s, deltaNll: p.deltaNll })) };
   } catch (e) {
@@ -158,6 +164,17 @@ function plotData(trained: TrainedSeed): Pick<InfernoUnitOutput, 'distribution' 
     process.stderr.write(`diffinfer:   no profile curve plot (${e.message})\n`);
     return { distribution };
   }
+}
+
+/** The hard-bin histograms per sample and variation of the learned channels, for distribution plots. */
+export function distributionOf(plan: ReturnType<TrainedSeed['evaluation']['analysis']['plan']>, counts: Float64Array): Array<{ process: string; counts: number[] }> {
+  const names: Record<string, string> = { nominal: '', up: ' up', down: ' down' };
+  const learned = plan.filter((e) => e.fill.kind === 'summary' && e.slot.role !== 'sumw2');
+  const channels = new Set(learned.map((e) => e.slot.channel));
+  return learned.map((e) => ({
+    process: `${channels.size > 1 ? `${e.slot.channel} ` : ''}${e.slot.sample}${e.slot.modifier && e.slot.role !== 'nominal' ? ` ${e.slot.modifier}` : ''}${names[e.slot.role]}`,
+    counts: Array.from(counts.subarray(e.slot.offset, e.slot.offset + e.slot.bins)),
+  }));
 }
 
 /**
@@ -194,7 +211,6 @@ export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: rea
   }
   await backend(o.backend); // before the store: a bad backend must not clear a folder's runs
   const store = UnitStore.open<InfernoUnitOutput>(unitDir, run, { resume });
-  let test: ReturnType<typeof infernoTestSample> | undefined;
   const modelDir = (u: TrainingUnit) => (kind === 'inferno' && benchmarks.length === 1 ? join(u.method, `seed-${u.seed}`) : join(`b${u.benchmark}`, u.method, `seed-${u.seed}`));
   const label = (u: TrainingUnit) => `benchmark ${u.benchmark}, ${u.method}, seed ${u.seed}`;
   await runUnits(
@@ -203,8 +219,8 @@ export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: rea
     async (u): Promise<InfernoUnitOutput> => {
       process.stderr.write(`diffinfer: ${label(u)}\n`);
       hooks.beforeUnit?.(u);
-      test ??= infernoTestSample(cfg.testEvents);
-      const trained = await trainInfernoSeed({ ...cfg, progress, benchmark: u.benchmark as InfernoBenchmark, method: u.method as InfernoMethod }, u.seed, test, { out: o.out, modelDir: modelDir(u) });
+      const method = INFERNO_METHODS.find((m) => m === u.method)!;
+      const trained = await trainInfernoSeed({ ...cfg, progress, benchmark: u.benchmark as InfernoBenchmark, method }, u.seed, cfg.testEvents, { out: o.out, modelDir: modelDir(u) });
       try {
         process.stderr.write(`diffinfer:   sigma_s ${trained.result.sigmaFisher.toFixed(2)} (Fisher), ${trained.result.sigmaProfile.toFixed(2)} (profile); ${trained.result.secondsPerEpoch.toFixed(2)} s per epoch\n`);
         return { result: trained.result, ...(u.seed === 0 ? plotData(trained) : {}) };
@@ -230,7 +246,7 @@ export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: rea
   for (const benchmark of benchmarks) {
     const curves: Array<{ method: string; points: { s: number; deltaNll: number }[] }> = [];
     for (const { unit, record } of records.filter((r) => r.unit.benchmark === benchmark)) {
-      const method = unit.method as InfernoMethod;
+      const method = INFERNO_METHODS.find((m) => m === unit.method)!;
       if (record?.status !== 'done') {
         failures.push({ benchmark, method, seed: unit.seed, error: record?.status === 'failed' ? record.error : { name: 'Error', message: 'did not run' } });
         continue;
@@ -267,37 +283,29 @@ export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: rea
 }
 
 /** neos objectives. */
-export type NeosObjective = 'cls' | 'inferno' | 'z0' | 'bce';
-export const NEOS_OBJECTIVES: readonly NeosObjective[] = ['cls', 'inferno', 'z0', 'bce'];
+export const NEOS_OBJECTIVES = ['cls', 'inferno', 'z0', 'bce'] as const satisfies readonly MethodName[];
+export type NeosObjective = (typeof NEOS_OBJECTIVES)[number];
 
-/** `diffinfer neos`: the neos problem with each objective; reports CLs, sigma_mu and Z0. */
+/** `diffinfer neos`: the neos problem (experiments/neos `neosConfig`) with each objective; reports CLs, sigma_mu and Z0. */
 export async function neosCommand(objectives: readonly NeosObjective[], o: { seeds: string; steps: string; out: string; backend?: string; progress?: boolean }): Promise<number> {
   const seeds = positiveInteger(o.seeds, '--seeds');
   const steps = positiveInteger(o.steps, '--steps');
   await backend(o.backend);
   mkdirSync(o.out, { recursive: true });
-  const bins = 4;
-  const binning: Binning = { kind: 'kde', edges: [0, 0.25, 0.5, 0.75, 1], bandwidth: { absolute: 0.09 } };
-  const analysis = new Analysis(neosAnalysis(binning, bins));
-  const test = simulateNeos({ n: 100_000, seed: 'neos-test' });
   const results: SeedResult[] = [];
+  const cache = new Map<string, Float32Array>();
+  const every = Math.max(1, Math.round(steps / 20));
   for (const objective of objectives) {
     for (let seed = 0; seed < seeds; seed++) {
       process.stderr.write(`diffinfer: neos, ${objective}, seed ${seed}\n`);
-      const data = simulateNeos({ n: 10_000, seed: `train-${seed}` });
-      const valid = simulateNeos({ n: 10_000, seed: `valid-${seed}` });
-      const mlp = createMlp({ inputDim: 2, hidden: [32, 32], output: { kind: 'score' }, seed: 2000 + seed, standardisation: fitStandardisation(data.background.x, 2) });
+      const raw = neosConfig(objective, seed, { steps });
+      const compiled = await compileAnalysis(raw, { simulators: BUILTIN_SIMULATORS, cache });
       const history: SeedResult['history'] = [];
-      const t0 = performance.now();
-      let epochStart = t0;
-      const every = Math.max(1, Math.round(steps / 20));
-      const r = await train(mlp, analysis, data, {
-        objective: objective === 'inferno' ? 'inferno' : objective,
-        steps,
-        batchSize: 500,
-        seed,
-        optimizer: { kind: 'adam', schedule: { kind: 'constant', learningRate: 1e-3 } },
-        validation: { datasets: valid, every },
+      let epochStart = performance.now();
+      const modelDir = join(objective, `seed-${seed}`);
+      const trained = await trainAnalysis(compiled, {
+        out: join(o.out, modelDir),
+        source: { config: raw as Record<string, unknown>, baseDir: process.cwd() },
         progress: o.progress ?? process.stderr.isTTY,
         onStep: (s) => {
           if (s.validation !== undefined) {
@@ -306,45 +314,34 @@ export async function neosCommand(objectives: readonly NeosObjective[], o: { see
           }
         },
       });
-      if (r.status === 'non-finite') throw new Error(`neos ${objective}, seed ${seed}: ${r.message}`);
-      const trainSeconds = (performance.now() - t0) / 1000;
-      // the training floor (1e-3 per count, as neos's hists_from_nn) also on the hard
-      // templates: a background-free bin keeps a finite discovery significance
-      const counts = hardTemplateCounts(mlp, analysis, test).map((c) => c + analysis.floor);
-      const red = withoutEmptyBins(analysis.spec.template, analysis.templateModel, counts);
-      const modelDir = join(objective, `seed-${seed}`);
-      await mlp.save(join(o.out, modelDir), { binning, bins, problem: 'neos', objective, steps });
-      mlp.dispose();
-      results.push({
-        method: objective,
-        benchmark: 0,
-        seed,
-        sigmaFisher: cramerRaoWidth(red.tm, red.counts).value,
-        sigmaProfile: profileWidth(red.tm, red.counts).value,
-        cls: expectedCls(red.tm, red.counts).value,
-        z0: discoverySignificance(red.tm, red.counts).value,
-        epochs: history.length,
-        trainSeconds,
-        secondsPerEpoch: trainSeconds / Math.max(1, history.length),
-        history,
-        modelDir,
-      });
+      try {
+        // the training floor (1e-3 per count, as neos's hists_from_nn) is on the hard templates
+        // too (the config's hardFloor): a background-free bin keeps a finite discovery significance
+        const counts = hardTemplates(trained.summary, compiled.analysis, compiled.datasets.test!);
+        const ev = evaluateCounts(compiled.analysis, counts, { profile: true });
+        const { templateModel: tm, counts: merged } = ev.merged;
+        results.push({
+          method: objective,
+          benchmark: 0,
+          seed,
+          sigmaFisher: ev.sigmaFisher,
+          sigmaProfile: ev.sigmaProfile!,
+          cls: expectedCls(tm, merged).value,
+          z0: discoverySignificance(tm, merged).value,
+          epochs: history.length,
+          trainSeconds: trained.seconds,
+          secondsPerEpoch: trained.seconds / Math.max(1, history.length),
+          history,
+          modelDir,
+        });
+      } finally {
+        trained.summary.dispose();
+      }
     }
   }
-  const experiment: ExperimentResults = { command: 'neos', date: new Date().toISOString(), version: VERSION, config: { objectives, seeds, steps, bins, binning }, results };
+  const experiment: ExperimentResults = { command: 'neos', date: new Date().toISOString(), version: VERSION, config: { objectives, seeds, steps, bins: 4, binning: neosConfig('cls', 0, { steps }).summary }, results };
   process.stdout.write(writeOutputs(o.out, experiment, []));
   return 0;
 }
 
-/** `diffinfer apply`. */
-export async function applyCommand(o: { model: string; input: string; output: string; backend?: string }): Promise<number> {
-  await backend(o.backend);
-  const r = await applyModel({ model: o.model, input: o.input, output: o.output });
-  process.stderr.write(`diffinfer: ${r.events} events into ${r.bins} bins written to ${o.output}\n`);
-  return 0;
-}
-
-/** `diffinfer export` lives in export.ts. */
-export { exportCommand } from './export.js';
-
-export { evaluateHard, INFERNO_METHODS };
+export { INFERNO_METHODS };

@@ -1,52 +1,20 @@
 /**
- * `diffinfer export`: a trained summary's analysis as a pyhf workspace — the hard-binned
- * templates of a fresh sample (INFERNO's benchmarks or the neos problem), written by
- * {@link TemplateModel.exportWorkspace} in pyhf's form (see src/stats/templates/export.ts).
+ * `diffinfer export DIR --out ws.json`: a trained analysis (its bundle) as a pyhf workspace —
+ * the hard templates of the test split of every channel, written by
+ * `TemplateModel.exportWorkspace` in pyhf's form (see src/stats/templates/export.ts), readable
+ * by pyhf and by `diffinfer fit/cls/limit`.
  *
- * CLI: `diffinfer export --model DIR --out ws.json [--problem inferno|neos] [--benchmark N]`.
- * The problem defaults to the one the model was trained on (its diffinfer.json: `problem:
- * "neos"` from `diffinfer neos`, otherwise INFERNO); `--benchmark` (INFERNO only) defaults to
- * the benchmark it was trained on.
+ * Built-in problems are bundles like any other: an INFERNO bundle can be exported for another
+ * benchmark's nuisances (`benchmark`), and a simulated test split can be given another size
+ * (`events`).
  */
-import { initBackend, parseBackendRequest } from '../src/autodiff/backend.js';
-import { Analysis, hardTemplateCounts, loadMlp, type Binning } from '../src/models/index.js';
-import type { Summary } from '../src/models/summary.js';
+import { openBundle, readBundle } from '../src/models/bundle.js';
+import { hardTemplates } from '../src/models/fill.js';
 import { InputError } from '../src/stats/errors.js';
 import { writeFileAtomic } from '../src/stats/io.js';
 import type { TemplateExport } from '../src/stats/templates/index.js';
-import { parseBenchmarks } from './commands.js';
-import { infernoAnalysis, type InfernoBenchmark } from './inferno/benchmarks.js';
-import { neosAnalysis, simulateNeos } from './neos/problem.js';
-import { simulateInferno } from './simulators/inferno.js';
-
-/** The problems an export can be made for. */
-export const EXPORT_PROBLEMS = ['inferno', 'neos'] as const;
-
-/** The analysis of an export: INFERNO's benchmark `benchmark`, or the neos problem. */
-export type ExportProblem = { readonly problem: 'inferno'; readonly benchmark: InfernoBenchmark } | { readonly problem: 'neos' };
-
-/**
- * The hard-binned template counts of `summary` on a fresh sample of `events` events per process
- * (seed "export"), in the layout of the problem's template model: INFERNO's signal and
- * background with the benchmark's shape variations, or neos's four blobs with the training
- * floor (1e-3 per count, as `diffinfer neos` evaluates).
- *
- * @example
- * ```ts
- * const { analysis, counts } = exportCounts(mlp, { kind: 'softmax', temperature: 0.1 }, 10, { problem: 'inferno', benchmark: 4 }, 100_000);
- * const { workspace } = analysis.templateModel.exportWorkspace(counts);
- * ```
- */
-export function exportCounts(summary: Summary, binning: Binning, bins: number, problem: ExportProblem, events: number): { analysis: Analysis; counts: Float64Array } {
-  if (problem.problem === 'neos') {
-    const analysis = new Analysis(neosAnalysis(binning, bins));
-    const counts = hardTemplateCounts(summary, analysis, simulateNeos({ n: events, seed: 'export' })).map((c) => c + analysis.floor);
-    return { analysis, counts };
-  }
-  const analysis = new Analysis(infernoAnalysis(problem.benchmark, binning, bins));
-  const data = { signal: simulateInferno({ process: 'signal', n: events, seed: 'export' }), background: simulateInferno({ process: 'background', n: events, seed: 'export' }) };
-  return { analysis, counts: hardTemplateCounts(summary, analysis, data) };
-}
+import { infernoBenchmarkConfig, type InfernoBenchmark } from './inferno/benchmarks.js';
+import { BUILTIN_SIMULATORS } from './simulators/registry.js';
 
 /** The lines `diffinfer export` prints on stderr about an export. */
 export function exportReport(e: TemplateExport): string[] {
@@ -57,63 +25,59 @@ export function exportReport(e: TemplateExport): string[] {
   ];
 }
 
-/** Options of {@link exportCommand} (the CLI's strings). */
-export interface ExportCliOptions {
-  readonly model: string;
-  readonly out: string;
-  readonly problem?: string;
-  readonly benchmark?: string;
-  readonly events?: string;
-  readonly asimovPoi?: string;
-  readonly backend?: string;
+/** Options of {@link exportBundle}. */
+export interface ExportOptions {
+  /** Events per simulated sample of the test split (simulated configs only). */
+  readonly events?: number;
+  /** Observations: Asimov data at this POI value; default 0. */
+  readonly asimovPoi?: number;
+  /** INFERNO bundles: the benchmark whose nuisances the workspace carries (default the one trained on). */
+  readonly benchmark?: InfernoBenchmark;
 }
 
-/** `diffinfer export`: see the module comment. */
-export async function exportCommand(o: ExportCliOptions): Promise<number> {
-  const events = Number(o.events ?? '1000000');
-  if (!Number.isInteger(events) || events < 1) throw new InputError('argument', '--events', `expected a positive integer, got "${o.events}"`);
-  const asimovPoi = o.asimovPoi === undefined ? 0 : Number(o.asimovPoi);
-  if (o.asimovPoi !== undefined && (o.asimovPoi.trim() === '' || !Number.isFinite(asimovPoi))) throw new InputError('argument', '--asimov-poi', `expected a number, got "${o.asimovPoi}"`);
-  if (o.problem !== undefined && !(EXPORT_PROBLEMS as readonly string[]).includes(o.problem)) {
-    throw new InputError('argument', `--problem ${o.problem}`, `unknown problem (expected ${EXPORT_PROBLEMS.join(', ')})`);
+/**
+ * The workspace of a bundle (see the module comment).
+ *
+ * @throws InputError naming the bundle or the option (a benchmark for a bundle that is no
+ *   INFERNO analysis, events for a config read from files).
+ * @example
+ * ```ts
+ * const { export: e } = await exportBundle('runs/ex/inferno');
+ * writeFileSync('ws.json', JSON.stringify(e.workspace));
+ * ```
+ */
+export async function exportBundle(dir: string, options: ExportOptions = {}): Promise<{ export: TemplateExport; label: string }> {
+  const stored = readBundle(dir);
+  let config = stored.config;
+  if (options.benchmark !== undefined) config = infernoBenchmarkConfig(config, options.benchmark, 'benchmark');
+  if (options.events !== undefined) {
+    const sim = (config as { simulation?: { test: { events: number; seed: string | number } } }).simulation;
+    if (!sim) throw new InputError('argument', 'events', `the analysis "${stored.name}" reads its events from files; its test split is set by the config's split fractions`);
+    config = { ...config, simulation: { ...sim, test: { ...sim.test, events: options.events } } };
   }
-  const one = (spec: string) => {
-    const list = parseBenchmarks(spec, '--benchmark');
-    if (list.length !== 1) throw new InputError('argument', `--benchmark ${spec}`, 'expected one benchmark');
-    return list[0];
-  };
-  const asked = o.benchmark === undefined ? undefined : one(o.benchmark);
-  await initBackend(o.backend === undefined ? {} : { request: parseBackendRequest(o.backend, `--backend ${o.backend}`) });
-  const { mlp, sidecar } = await loadMlp(o.model);
+  const opened = await openBundle(dir, { splits: ['test'], simulators: BUILTIN_SIMULATORS, config });
   try {
-    const extra = sidecar.extra ?? {};
-    const binning = extra.binning as Binning | undefined;
-    const bins = (extra.bins as number | undefined) ?? (mlp.output.kind === 'logits' ? mlp.output.bins : undefined);
-    if (!binning || !bins) throw new InputError('io', `${o.model}/diffinfer.json`, 'has no binning (was it saved by diffinfer inferno or neos?)');
-    const trainedOn = extra.problem === 'neos' ? 'neos' : 'inferno';
-    const name = (o.problem ?? trainedOn) as (typeof EXPORT_PROBLEMS)[number];
-    const dims = { inferno: 3, neos: 2 } as const;
-    if (mlp.inputDim !== dims[name]) {
-      throw new InputError('argument', o.problem ? `--problem ${name}` : o.model, `the model takes ${mlp.inputDim} inputs; the ${name} problem has ${dims[name]}${o.problem ? '' : ` (name the problem with --problem ${EXPORT_PROBLEMS.join('|')})`}`);
-    }
-    let problem: ExportProblem;
-    if (name === 'neos') {
-      if (o.benchmark !== undefined) throw new InputError('argument', `--benchmark ${o.benchmark}`, 'names an INFERNO benchmark; the neos problem has none');
-      problem = { problem: 'neos' };
-    } else {
-      const trained = typeof extra.benchmark === 'number' ? one(String(extra.benchmark)) : undefined;
-      const benchmark = asked ?? trained;
-      if (benchmark === undefined) throw new InputError('argument', '--benchmark', `is required: ${o.model}/diffinfer.json names no benchmark`);
-      problem = { problem: 'inferno', benchmark };
-    }
-    const { analysis, counts } = exportCounts(mlp, binning, bins, problem, events);
-    const e = analysis.templateModel.exportWorkspace(counts, { asimovPoi });
-    writeFileAtomic(o.out, `${JSON.stringify(e.workspace, null, 2)}\n`);
-    for (const line of exportReport(e)) process.stderr.write(`${line}\n`);
-    const label = problem.problem === 'neos' ? 'the neos problem' : `INFERNO benchmark ${problem.benchmark}`;
-    process.stderr.write(`diffinfer: wrote ${o.out}: ${label}, ${e.bins.length} bins, observations: Asimov data at mu = ${asimovPoi}\n`);
-    return 0;
+    const { analysis } = opened.compiled;
+    const counts = hardTemplates(opened.summary, analysis, opened.compiled.datasets.test!);
+    const e = analysis.templateModel.exportWorkspace(counts, { asimovPoi: options.asimovPoi ?? 0 });
+    return { export: e, label: opened.compiled.config.name };
   } finally {
-    mlp.dispose();
+    opened.summary.dispose();
   }
+}
+
+/**
+ * Writes the workspace of a bundle to `out` (atomically) and the export's notes to stderr.
+ *
+ * @example
+ * ```ts
+ * await exportToFile('runs/ex/inferno', 'ws.json', {});
+ * ```
+ */
+export async function exportToFile(dir: string, out: string, options: ExportOptions): Promise<number> {
+  const { export: e, label } = await exportBundle(dir, options);
+  writeFileAtomic(out, `${JSON.stringify(e.workspace, null, 2)}\n`);
+  for (const line of exportReport(e)) process.stderr.write(`${line}\n`);
+  process.stderr.write(`diffinfer: wrote ${out}: ${label}, ${e.workspace.channels.length} channel${e.workspace.channels.length === 1 ? '' : 's'}, ${e.bins.length} bins, observations: Asimov data at mu = ${options.asimovPoi ?? 0}\n`);
+  return 0;
 }

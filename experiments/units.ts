@@ -55,6 +55,27 @@ export function trainingUnits(benchmarks: readonly number[], methods: readonly s
   return out;
 }
 
+/** One training run of an analysis config: a method with one seed. */
+export interface AnalysisUnit extends WorkUnit {
+  readonly method: string;
+  readonly seed: number;
+}
+
+/**
+ * The training runs of `methods x seeds` of one analysis config, in the order method (as given),
+ * seed; ids `<method>-s<seed>`.
+ *
+ * @example
+ * ```ts
+ * analysisUnits(['bce', 'inferno'], 2).map((u) => u.id); // ['bce-s0', 'bce-s1', 'inferno-s0', 'inferno-s1']
+ * ```
+ */
+export function analysisUnits(methods: readonly string[], seeds: number): AnalysisUnit[] {
+  const out: AnalysisUnit[] = [];
+  for (const method of methods) for (let seed = 0; seed < seeds; seed++) out.push({ id: `${method}-s${seed}`, method, seed });
+  return out;
+}
+
 /** A command's run: what {@link UnitStore.open} records and compares. */
 export interface UnitRun {
   readonly command: string;

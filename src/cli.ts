@@ -6,6 +6,7 @@
  * one line, exit code 1. Statistics commands never load TensorFlow.js.
  */
 import { realpathSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, NumericalError } from './stats/errors.js';
@@ -15,7 +16,10 @@ import { buildModel, observedData, type HistFactoryModel } from './stats/model/i
 import { validateWorkspace } from './stats/workspace/index.js';
 import { loadWorkspace } from './stats/workspace/load.js';
 import type { Workspace } from './stats/workspace/spec.js';
-import { CALCULATORS, parseAssignments, parsePositiveInteger, parseRange, parseSeed, type Calculator } from './commands/options.js';
+import { CALCULATORS, parseAssignments, parsePositiveInteger, parseRange, parseSeed, parseShardOption, type Calculator } from './commands/options.js';
+import type { ShardSpec } from './parallel/shards.js';
+import { parsePatchSet } from './stats/workspace/patchset.js';
+import { readJsonFile } from './stats/workspace/load.js';
 
 const VERSION = '0.1.0';
 
@@ -106,13 +110,29 @@ function fitCommand(ws: string, opts: WorkspaceOptions & { fix: string[] }): num
   return 0;
 }
 
-// --- calculators, toys, worker pool (issue 10) ---
+// --- calculators, toys, worker pool (issue 10); units, shards, signal grids (issue 13) ---
 interface CalculatorOptions {
   calculator: Calculator;
   ntoys: number;
   seed: number;
   workers?: number;
   progress?: boolean;
+  out?: string;
+  shard?: ShardSpec;
+  resume?: boolean;
+}
+
+/** Prints a job's JSON (stdout or --output), its message (stderr); returns its exit code. */
+function emitJob(r: { json: unknown; code: number; message?: string }, opts: { output?: string }): number {
+  emit(r.json, opts);
+  if (r.message) process.stderr.write(`diffinfer: ${r.message}\n`);
+  return r.code;
+}
+
+/** The job options (--out, --shard, --resume) given to a command that is one computation. */
+function refuseJobOptions(opts: CalculatorOptions, why: string): void {
+  const flag = opts.shard ? '--shard' : opts.out !== undefined ? '--out' : opts.resume ? '--resume' : undefined;
+  if (flag) throw new InputError('argument', flag, why);
 }
 
 async function clsCommand(ws: string, opts: WorkspaceOptions & CalculatorOptions & { testPoi?: number; testStat: TestStatistic }): Promise<number> {
@@ -122,29 +142,38 @@ async function clsCommand(ws: string, opts: WorkspaceOptions & CalculatorOptions
   if (opts.testStat === 'q0' && mu !== 0) throw new InputError('argument', '--test-poi', `q0 tests ${model.poiName} = 0, got ${mu}`);
   if (opts.calculator === 'toybased') {
     const toys = await import('./commands/toys.js');
-    emit(await toys.toyCls(workspace, model.measurementName, model, data, mu, { ...opts, testStat: opts.testStat as 'qtilde' | 'q' | 'q0' }), opts);
-    return 0;
+    const inputs = { workspace: ws, patches: opts.patch };
+    return emitJob(await toys.toyCommand(workspace, model.measurementName, inputs, 'cls', [mu], { ...opts, testStat: opts.testStat as 'qtilde' | 'q' | 'q0' }), opts);
   }
+  refuseJobOptions(opts, 'the asymptotic CLs is one computation; units and shards are for --calculator toybased');
   const calc = new AsymptoticCalculator(model, data, { testStat: opts.testStat });
   const r = calc.hypotest(mu);
   emit({ CLs_obs: r.clsObs, CLs_exp: r.clsExp }, opts);
   return 0;
 }
 
-async function limitCommand(ws: string, opts: WorkspaceOptions & CalculatorOptions & { scan?: string; testStat: TestStatistic; level: number }): Promise<number> {
+async function limitCommand(ws: string, opts: WorkspaceOptions & CalculatorOptions & { scan?: string; testStat: TestStatistic; level: number; patchset?: string }): Promise<number> {
   const { workspace, model } = load(ws, opts);
   const data = observedData(workspace, model);
+  const inputs = { workspace: ws, patches: opts.patch };
+  if (opts.patchset !== undefined) {
+    if (opts.calculator === 'toybased') throw new InputError('argument', '--patchset', 'computes asymptotic limits; for toys, run limit --calculator toybased on one patch (-p SET.json:NAME)');
+    const patchset = parsePatchSet(readJsonFile(opts.patchset), basename(opts.patchset));
+    const toys = await import('./commands/toys.js');
+    const label = ws === '-' ? 'stdin' : basename(ws);
+    const scan = opts.scan ? parseScan(opts.scan) : undefined;
+    return emitJob(await toys.patchsetCommand(workspace, label, model.measurementName, patchset, { ...inputs, patchset: opts.patchset }, { ...opts, scan }), opts);
+  }
   if (opts.calculator === 'toybased') {
     if (!opts.scan) throw new InputError('argument', '--calculator toybased', 'needs --scan LO:HI:N (toy CLs is noisy for root finding)');
     const toys = await import('./commands/toys.js');
-    emit(await toys.toyLimit(workspace, model.measurementName, model, data, parseScan(opts.scan), opts.level, { ...opts, testStat: opts.testStat as 'qtilde' | 'q' }), opts);
-    return 0;
+    return emitJob(await toys.toyCommand(workspace, model.measurementName, inputs, 'limit', parseScan(opts.scan), { ...opts, testStat: opts.testStat as 'qtilde' | 'q' }), opts);
   }
-  if (opts.scan && opts.workers !== undefined) {
+  if (opts.scan && (opts.workers !== undefined || opts.out !== undefined || opts.shard || opts.resume)) {
     const toys = await import('./commands/toys.js');
-    emit(await toys.parallelAsymptoticScan(workspace, model.measurementName, data, parseScan(opts.scan), opts.level, opts.testStat, opts.workers), opts);
-    return 0;
+    return emitJob(await toys.scanCommand(workspace, model.measurementName, inputs, parseScan(opts.scan), opts), opts);
   }
+  refuseJobOptions(opts, 'a limit by root finding is one computation; units and shards need --scan LO:HI:N or --patchset SET.json');
   const o = { testStat: opts.testStat, level: opts.level };
   const r = opts.scan ? upperLimitScan(model, data, parseScan(opts.scan), o) : upperLimit(model, data, o);
   emit({ obs: r.obs, exp: r.exp }, opts);
@@ -232,30 +261,36 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--fix <name=value>', 'fix a parameter (pyhf name, e.g. mu=1 or gamma_stat[2]=1.1); repeatable', collect, [])
     .action((ws, opts) => run(fitCommand(ws, opts)));
 
-  // --- calculators, toys, worker pool (issue 10) ---
-  const calculatorOptions = (cmd: Command) =>
+  // --- calculators, toys, worker pool (issue 10); units and shards (issue 13) ---
+  const jobOptions = (cmd: Command) =>
     cmd
+      .option('--workers <w>', 'worker threads (default: the number of cores)', parsePositiveInteger('--workers'))
+      .option('--shard <i/N>', 'run only the i-th of N slices of the units (0 <= i < N, round-robin) into DIR/shards/; diffinfer merge DIR combines them', parseShardOption('--shard'))
+      .option('--resume', 'keep the finished units in --out (same options required) and run only the missing or failed ones')
+      .option('--progress', 'progress bar on stderr (default: when stderr is a terminal)')
+      .option('--no-progress', 'no progress bar');
+  const calculatorOptions = (cmd: Command) =>
+    jobOptions(cmd)
       .addOption(new Option('--calculator <name>', 'asymptotics, or toybased (pseudo-experiments, as pyhf\'s calctype="toybased")').choices([...CALCULATORS]).default('asymptotics'))
       .option('--ntoys <n>', 'toybased: pseudo-experiments per hypothesis', parsePositiveInteger('--ntoys'), 2000)
       .option('--seed <s>', 'toybased: seed of the pseudo-experiments (non-negative integer; same seed, same toys on any number of workers)', parseSeed('--seed'), 0)
-      .option('--workers <w>', 'worker threads (default: the number of cores)', parsePositiveInteger('--workers'))
-      .option('--progress', 'progress bar on stderr (default: when stderr is a terminal)')
-      .option('--no-progress', 'no progress bar');
+      .option('--out <dir>', 'write the units (DIR/units or DIR/shards) and results.json there (toybased, --scan, --patchset)');
 
   calculatorOptions(withWorkspace(program.command('cls').description('CLs at a tested POI value; prints {"CLs_obs", "CLs_exp"} (-2 sigma first); toybased adds Monte Carlo errors and failed toys')))
     .option('--test-poi <mu>', 'POI value to test (default 1; 0 for q0)', parseNumber('--test-poi'))
     .addOption(new Option('--test-stat <name>', 'test statistic (q0: discovery p-value, reported as CLs_obs as pyhf)').choices(['qtilde', 'q', 'q0']).default('qtilde'))
     .action(async (ws, opts) => run(await clsCommand(ws, opts)));
 
-  calculatorOptions(withWorkspace(program.command('limit').description('95% CLs upper limit on the POI; prints {"obs", "exp"} (-2 sigma first)')))
-    .option('--scan <lo:hi:n>', 'scan N points and interpolate instead of root finding (needed by toybased; with --workers the points run in parallel)')
+  calculatorOptions(withWorkspace(program.command('limit').description('95% CLs upper limit on the POI; prints {"obs", "exp"} (-2 sigma first); with --patchset the limit of every patch')))
+    .option('--scan <lo:hi:n>', 'scan N points and interpolate instead of root finding (needed by toybased; with --workers, --out or --shard the points are units on workers)')
+    .option('--patchset <file>', 'a pyhf patchset: the limit of every patch applied to the workspace, one unit per patch (a signal grid); results.json and report.md in --out')
     .option('--level <alpha>', 'CLs level', parseNumber('--level'), 0.05)
     .addOption(testStat())
     .action(async (ws, opts) => run(await limitCommand(ws, opts)));
   // --- end calculators ---
 
   // --- coverage (issue 10) ---
-  withWorkspace(program.command('coverage').description('coverage of POI intervals over pseudo-experiments (true POI uniform in a range, nuisances from their priors); writes results.json, report.md and plots/ in --out, prints the summary (coverage, width, challenge score) as JSON'))
+  jobOptions(withWorkspace(program.command('coverage').description('coverage of POI intervals over pseudo-experiments (true POI uniform in a range, nuisances from their priors); writes results.json, report.md and plots/ in --out, prints the summary (coverage, width, challenge score) as JSON')))
     .requiredOption('--out <dir>', 'output directory')
     .option('--pseudo-experiments <n>', 'number of pseudo-experiments', parsePositiveInteger('--pseudo-experiments'), 1000)
     .option('--seed <s>', 'seed (non-negative integer; same seed, same pseudo-experiments on any number of workers)', parseSeed('--seed'), 0)
@@ -266,18 +301,60 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--level <t>', 'threshold on t_mu (1: 68.27%)', parseNumber('--level'), 1)
     .option('--belt-points <k>', 'neyman: grid points of the belt', parsePositiveInteger('--belt-points'), 12)
     .option('--belt-toys <m>', 'neyman: pseudo-experiments per grid point', parsePositiveInteger('--belt-toys'), 200)
-    .option('--workers <w>', 'worker threads (default: the number of cores)', parsePositiveInteger('--workers'))
-    .option('--resume', 'keep the finished units in --out (same options required) and run only the missing ones')
-    .option('--progress', 'progress bar on stderr (default: when stderr is a terminal)')
-    .option('--no-progress', 'no progress bar')
     .action(async (ws, opts) => {
       const { workspace, measurement } = loadWorkspace({ workspace: ws, patches: opts.patch, measurement: opts.measurement });
       const { coverageCommand } = await import('./commands/coverage.js');
-      const json = await coverageCommand(workspace, measurement.name, { workspace: ws, patches: opts.patch }, { ...opts, true: parseAssignments('--true', opts.true) });
-      emit(json, opts);
-      run(0);
+      run(emitJob(await coverageCommand(workspace, measurement.name, { workspace: ws, patches: opts.patch }, { ...opts, true: parseAssignments('--true', opts.true) }), opts));
     });
   // --- end coverage ---
+
+  // --- merge (issue 13) ---
+  program
+    .command('merge')
+    .description('combine the shards in DIR/shards/ (of coverage, cls/limit --calculator toybased, limit --scan or --patchset run with --shard i/N --out DIR) into the results.json, report.md and plots one unsharded run writes; prints what that run prints')
+    .argument('<dir>', 'the --out folder of the shards')
+    .option('-o, --output <file>', 'write the JSON to a file (atomically) instead of stdout')
+    .action(async (dir, opts) => {
+      const { mergeShards } = await import('./jobs/merge.js');
+      run(emitJob(await mergeShards(dir), opts));
+    });
+  // --- end merge ---
+
+  // --- slurm (issue 13) ---
+  const slurm = program.command('slurm').description('run a sharded command on a Slurm cluster: a job array of shards and a merge job');
+  slurm
+    .command('submit')
+    .description('write an sbatch job array (one shard per task, --shard $SLURM_ARRAY_TASK_ID/N, logs in DIR/slurm/logs) and a merge job (afterok on the array); submit both; print the job ids as JSON')
+    .requiredOption('--shards <n>', 'array tasks (shards)', parsePositiveInteger('--shards'))
+    .option('--partition <p>', 'Slurm partition')
+    .option('--time <t>', 'time limit per task, e.g. 1:00:00')
+    .option('--cpus-per-task <c>', 'cores per task (the shard runs that many workers unless the command sets --workers)', parsePositiveInteger('--cpus-per-task'))
+    .option('--mem <m>', 'memory per task, e.g. 4G')
+    .option('--array-max <k>', 'at most K tasks at once', parsePositiveInteger('--array-max'))
+    .option('--dry-run', 'print the two scripts; submit nothing')
+    .argument('<command...>', 'after --: the diffinfer command with its arguments, including --out DIR')
+    .action(async (command: string[], opts) => {
+      const s = await import('./parallel/slurm.js');
+      const o = { command, shards: opts.shards, partition: opts.partition, time: opts.time, cpusPerTask: opts.cpusPerTask, mem: opts.mem, arrayMax: opts.arrayMax };
+      if (opts.dryRun) {
+        const plan = s.planSlurmJobs(o);
+        process.stdout.write(`# ${plan.arrayPath}\n${plan.arrayScript}\n# ${plan.mergePath} (sbatch --dependency=afterok:<array job id> --kill-on-invalid-dep=yes)\n${plan.mergeScript}`);
+        run(0);
+        return;
+      }
+      emit(s.submitSlurmJobs(o), {});
+      run(0);
+    });
+  slurm
+    .command('status')
+    .description('finished, running and failed units of a sharded run (per shard), with the Slurm states of its array tasks and merge job')
+    .argument('<dir>', 'the --out folder of the shards')
+    .action(async (dir) => {
+      const s = await import('./parallel/slurm.js');
+      emit(s.slurmStatus(dir), {});
+      run(0);
+    });
+  // --- end slurm ---
 
   withWorkspace(program.command('validate').description('check a workspace as pyhf reads it (schema, parameter configuration, POI, observations); prints one JSON line, exit 2 naming the place when invalid'))
     .action((ws, opts) => run(validateCommand(ws, opts)));
@@ -344,7 +421,8 @@ export function buildProgram(run: (code: number) => void): Command {
     .command('example')
     .description('write the example analysis (examples/resonance): its Parquet event files and analysis.yaml, seeded')
     .requiredOption('--out <dir>', 'folder to write into')
-    .option('--events <n>', 'events per background file (the signal file gets a third)', '120000')
+    .option('--events <n>', 'events per background file', '120000')
+    .option('--signal-events <n>', 'events of the signal file (default: a third of --events)')
     .option('--seed <s>', 'seed of the events', '1')
     .action(async (opts) => run(await (await analyses()).exampleCommand(opts)));
 

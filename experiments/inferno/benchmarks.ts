@@ -12,8 +12,8 @@
  *
  * The template model: the POI `mu` scales the signal template (`s = 50 mu`, so
  * `sigma_s = 50 sigma_mu`); the background carries the shape nuisances `r` and `lambda` as
- * histosys with templates at `r = 2.2 / 1.8` ({@link shiftR}`(+-0.2)` of the nominal events) and
- * `lambda = 3.5 / 2.5` ({@link rescaleLambda}`(3, 3.5)` / `(3, 2.5)`), in the units
+ * histosys with templates at `r = 2.2 / 1.8` (x0 of the nominal events shifted by +-0.2, as
+ * `shiftR`) and `lambda = 3.5 / 2.5` (x2 scaled by 3 / 3.5 and 3 / 2.5, as `rescaleLambda`), in the units
  * `alpha_r = (r - 2) / 0.2` and `alpha_lambda = (lambda - 3) / 0.5` — so `r ~ N(2.0, 0.4)` is
  * `alpha_r ~ N(0, 2)` and `lambda ~ N(3.0, 1.0)` is `alpha_lambda ~ N(0, 2)` (the steps 0.2 and
  * 0.5 are the authors' `template_model.py`); benchmark 4 adds a normalisation `b` (in units of
@@ -21,10 +21,11 @@
  * code4p; at the nominal point its slope `(up - down) / 2` equals the authors'
  * quadratic-inside/linear-outside rule, so Cramér-Rao widths are the same.
  */
-import type { AnalysisSpec, Binning, VariationSource } from '../../src/models/analysis.js';
+import type { AnalysisConfigInput } from '../../src/models/config/index.js';
+import type { MethodName } from '../../src/models/methods.js';
 import { InputError } from '../../src/stats/errors.js';
-import type { TemplateNuisance, TemplateSpec } from '../../src/stats/templates/spec.js';
-import { INFERNO_NOMINAL, rescaleLambda, shiftR } from '../simulators/inferno.js';
+import type { TemplateNuisance, SingleChannelTemplateSpec as TemplateSpec } from '../../src/stats/templates/spec.js';
+import { INFERNO_NOMINAL } from '../simulators/inferno.js';
 
 /** The benchmark numbers of the paper. */
 export type InfernoBenchmark = 0 | 1 | 2 | 3 | 4;
@@ -107,45 +108,133 @@ export function infernoTemplateSpec(benchmark: InfernoBenchmark, bins: number): 
   };
 }
 
+/** The run options an INFERNO config is made of (see run.ts `INFERNO_DEFAULTS`). */
+export interface InfernoConfigOptions {
+  readonly bins: number;
+  readonly temperature: number;
+  readonly hidden: readonly number[];
+  readonly trainEvents: number;
+  readonly validationEvents: number;
+  readonly testEvents: number;
+  /** Events per step over both processes (the paper: 2000). */
+  readonly batch: number;
+  readonly learningRate: number;
+  readonly epochs: number;
+  readonly patience?: number;
+  readonly variationFraction: number;
+}
+
+/** Steps per epoch of an INFERNO run: every training event of both processes once, in batches. */
+export function infernoStepsPerEpoch(o: Pick<InfernoConfigOptions, 'trainEvents' | 'batch'>): number {
+  return Math.max(1, Math.round((2 * o.trainEvents) / o.batch));
+}
+
+type ModifierInput = NonNullable<NonNullable<AnalysisConfigInput['channels'][number]['samples']>[number]['modifiers']>[number];
+type ParameterInput = NonNullable<AnalysisConfigInput['measurement']['parameters']>[number];
+
+function parameterOf(name: 'r' | 'lambda', t: InfernoTreatment): ParameterInput {
+  const n = shapeNuisance(name, t);
+  const c = n.constraint!;
+  return {
+    name,
+    constraint: c.kind === 'free' ? 'free' : { mean: c.mean, sigma: c.sigma },
+    bounds: [n.bounds![0], n.bounds![1]],
+    init: 0,
+    ...(n.fixed ? { fixed: true } : {}),
+  };
+}
+
 /**
- * The analysis of a benchmark: datasets `signal` and `background` (generated at the nominal
- * point, expected yields 50 and 1000), the shape variations as transforms of the background
- * events, and the given binning of the summary.
+ * A benchmark as an analysis config (src/models/config): samples `signal` (scaled by `mu`,
+ * expected 50) and `background` (expected 1000) from the `inferno` simulator (seeds
+ * `train-<seed>`, `valid-<seed>` and `inferno-test`), the shape nuisances `r` (a shift of x0 by
+ * +-0.2) and `lambda` (x2 scaled by 3 / 3.5 and 3 / 2.5, i.e. lambda = 3.5 and 2.5) as
+ * transform histosys with the benchmark's constraints, benchmark 4's normalisation `b` as a
+ * constrained normfactor, and the training options of `options`. The same template model as
+ * {@link infernoTemplateSpec}.
  *
- * @throws InputError naming the argument for an unknown benchmark or a bad bin count (a KDE
- *   binning whose edges do not give `bins` bins fails in `new Analysis(spec)`).
+ * @throws InputError naming the argument for an unknown benchmark or a bad bin count.
  * @example
  * ```ts
- * const analysis = new Analysis(infernoAnalysis(2, { kind: 'softmax', temperature: 0.1 }, 10));
- * const datasets = {
- *   signal: simulateInferno({ process: 'signal', n: 100_000, seed: 1 }),
- *   background: simulateInferno({ process: 'background', n: 100_000, seed: 1 }),
- * };
+ * const compiled = await compileAnalysis(infernoConfig(2, 'inferno', 0, { ...INFERNO_DEFAULTS, testEvents: 1e6 }), { simulators: BUILTIN_SIMULATORS });
  * ```
  */
-export function infernoAnalysis(benchmark: InfernoBenchmark, binning: Binning, bins: number): AnalysisSpec {
-  checkBenchmark(benchmark, 'infernoAnalysis benchmark');
-  if (!Number.isInteger(bins) || bins < 1) throw new InputError('argument', 'infernoAnalysis bins', `must be a positive integer, got ${bins}`);
-  const template = infernoTemplateSpec(benchmark, bins);
+export function infernoConfig(benchmark: InfernoBenchmark, method: MethodName, seed: number, options: InfernoConfigOptions): AnalysisConfigInput {
+  checkBenchmark(benchmark, 'infernoConfig benchmark');
+  const bins = options.bins;
+  if (!Number.isInteger(bins) || bins < 2) throw new InputError('argument', 'infernoConfig bins', `must be an integer >= 2, got ${bins}`);
+  const t = INFERNO_BENCHMARK_NUISANCES[benchmark];
   const { r: stepR, lambda: stepL } = INFERNO_TEMPLATE_STEPS;
   const lambda = INFERNO_NOMINAL.lambda;
-  const transform = (apply: Extract<VariationSource, { kind: 'transform' }>['apply']): VariationSource => ({ kind: 'transform', apply });
+  const steps = infernoStepsPerEpoch(options);
+  const modifiers: ModifierInput[] = [];
+  if (benchmark > 0) {
+    modifiers.push(
+      { name: 'r', type: 'histosys', transform: { kind: 'shift', columns: ['x0'], up: stepR, down: -stepR } },
+      { name: 'lambda', type: 'histosys', transform: { kind: 'scale', columns: ['x2'], up: lambda / (lambda + stepL), down: lambda / (lambda - stepL) } },
+    );
+  }
+  if (t.b !== 'fixed') modifiers.push({ type: 'normfactor', name: 'b' });
+  const parameters: ParameterInput[] = [{ name: 'mu', bounds: [INFERNO_POI_BOUNDS[0], INFERNO_POI_BOUNDS[1]], init: 1 }];
+  if (benchmark > 0) parameters.push(parameterOf('r', t.r), parameterOf('lambda', t.lambda));
+  if (t.b !== 'fixed') {
+    const b = INFERNO_NOMINAL.b;
+    parameters.push({ name: 'b', constraint: t.b === 'free' ? 'free' : { mean: t.b.mean / b, sigma: t.b.sigma / b } });
+  }
   return {
-    template,
-    samples: {
-      signal: { dataset: INFERNO_DATASETS.signal, expected: INFERNO_NOMINAL.s },
-      background: { dataset: INFERNO_DATASETS.background, expected: INFERNO_NOMINAL.b },
+    name: `inferno-b${benchmark}`,
+    simulation: {
+      train: { events: options.trainEvents, seed: `train-${seed}` },
+      validation: { events: options.validationEvents, seed: `valid-${seed}` },
+      test: { events: options.testEvents, seed: 'inferno-test' },
     },
-    ...(benchmark > 0
-      ? {
-          variations: {
-            'background:r': { up: transform(shiftR(stepR)), down: transform(shiftR(-stepR)) },
-            'background:lambda': { up: transform(rescaleLambda(lambda, lambda + stepL)), down: transform(rescaleLambda(lambda, lambda - stepL)) },
+    summary: { features: ['x0', 'x1', 'x2'], hidden: [...options.hidden], bins, temperature: options.temperature, bandwidth: 0.5, seed: 1000 + seed },
+    channels: [
+      {
+        name: 'SR',
+        samples: [
+          { name: INFERNO_DATASETS.signal, simulate: { simulator: 'inferno', process: 'signal' }, expected: INFERNO_NOMINAL.s, modifiers: [{ type: 'normfactor', name: 'mu' }] },
+          {
+            name: INFERNO_DATASETS.background,
+            simulate: { simulator: 'inferno', process: 'background' },
+            expected: INFERNO_NOMINAL.b,
+            modifiers,
           },
-        }
-      : {}),
-    binning,
+        ],
+      },
+    ],
+    measurement: { poi: 'mu', parameters },
+    training: {
+      method,
+      steps: options.epochs * steps,
+      batch: Math.max(1, Math.floor(options.batch / 2)),
+      learningRate: options.learningRate,
+      seed,
+      validationEvery: steps,
+      ...(options.patience !== undefined ? { patience: options.patience } : {}),
+      checkpointEvery: steps * 10,
+      variationFraction: options.variationFraction,
+    },
   };
+}
+
+/**
+ * A stored INFERNO config (an {@link infernoConfig} as a bundle keeps it) with the nuisances of
+ * another benchmark: its channels, measurement and name replaced, its summary, simulation and
+ * training kept (the same network evaluated with other nuisances, as the paper's Table 2 does).
+ *
+ * @throws InputError naming `where` when the config is no INFERNO config.
+ * @example
+ * ```ts
+ * const b4 = infernoBenchmarkConfig(readBundle(dir).config, 4, 'benchmark');
+ * ```
+ */
+export function infernoBenchmarkConfig(config: Record<string, unknown>, benchmark: InfernoBenchmark, where: string): Record<string, unknown> {
+  checkBenchmark(benchmark, where);
+  if (typeof config.name !== 'string' || !/^inferno-b[0-4]$/.test(config.name)) throw new InputError('argument', where, `applies to INFERNO analyses; this one is ${JSON.stringify(config.name)}`);
+  const training = (config.training ?? {}) as { method?: MethodName };
+  const fresh = infernoConfig(benchmark, training.method ?? 'inferno', 0, { bins: 2, temperature: 0.1, hidden: [1], trainEvents: 1, validationEvents: 1, testEvents: 1, batch: 2, learningRate: 1e-3, epochs: 1, variationFraction: 1 });
+  return { ...config, name: fresh.name, channels: fresh.channels, measurement: fresh.measurement };
 }
 
 /** A Table 2 entry: the median over 100 trainings and the distances to its 84% and 36% quantiles. */

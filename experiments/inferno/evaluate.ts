@@ -3,28 +3,34 @@
  *
  * 1. a fresh test sample at the nominal point (default 1e6 events per process, seeded);
  * 2. hard assignment of every event to one bin — argmax of the logits, or fixed equal bins of a
- *    score on [0, 1] (`src/models/evaluate.ts` `hardTemplateCounts`);
+ *    score on [0, 1] (src/models/fill.ts `hardTemplates`);
  * 3. templates of the background at r in {1.8, 2.0, 2.2} and lambda in {2.5, 3.0, 3.5} (the
- *    transforms of the benchmark's analysis), interpolated by the histosys of the template model;
+ *    transforms of the benchmark's config), interpolated by the histosys of the template model;
  * 4. `sigma_s = 50 sigma_mu` from the Fisher information of the Asimov likelihood
  *    (`cramerRaoWidth`, what Table 2 reports) and from the profile likelihood on Asimov data
  *    (`profileWidth`: half the distance between the crossings of `Delta NLL = 0.5`, i.e.
  *    `t_mu = 2 Delta NLL = 1`).
  *
- * Bins with no expected nominal events are dropped before the statistics (`withoutEmptyBins`).
- * {@link profileCurve} gives the points `(s, Delta NLL(s))` of the profile likelihood for plots:
- * fits with the POI fixed (`fixedPoiFit`, warm-started outward from the minimum) on the same
- * Asimov data, `Delta NLL(s) = (2NLL(mu = s/50, theta^^) - 2NLL(mu^, theta^)) / 2`.
+ * The analysis is the benchmark's config (benchmarks.ts `infernoConfig`) compiled for its test
+ * split; bins the model cannot use are merged by the export's rule (src/models/evaluate.ts), so
+ * the widths are those of the exported workspace. {@link profileCurve} gives the points
+ * `(s, Delta NLL(s))` of the profile likelihood for plots: fits with the POI fixed
+ * (`fixedPoiFit`, warm-started outward from the minimum) on the same Asimov data,
+ * `Delta NLL(s) = (2NLL(mu = s/50, theta^^) - 2NLL(mu^, theta^)) / 2`.
  */
-import { Analysis, type Binning } from '../../src/models/analysis.js';
+import type { Analysis } from '../../src/models/analysis.js';
+import { compileAnalysis, type Simulator } from '../../src/models/config/index.js';
 import type { Dataset } from '../../src/models/data.js';
-import { hardTemplateCounts, withoutEmptyBins } from '../../src/models/evaluate.js';
+import { evaluateCounts } from '../../src/models/evaluate.js';
+import { hardTemplates } from '../../src/models/fill.js';
 import type { Summary } from '../../src/models/summary.js';
 import { InputError, NumericalError } from '../../src/stats/errors.js';
 import { fixedPoiFit } from '../../src/stats/inference/fit.js';
-import { convergedFit, cramerRaoWidth, profileWidth } from '../../src/stats/objectives/index.js';
-import { INFERNO_NOMINAL, simulateInferno } from '../simulators/inferno.js';
-import { infernoAnalysis, INFERNO_BENCHMARKS, type InfernoBenchmark } from './benchmarks.js';
+import { convergedFit, cramerRaoWidth } from '../../src/stats/objectives/index.js';
+import type { MergedBins } from '../../src/stats/templates/index.js';
+import { INFERNO_NOMINAL } from '../simulators/inferno.js';
+import { BUILTIN_SIMULATORS } from '../simulators/registry.js';
+import { INFERNO_BENCHMARKS, infernoConfig, type InfernoBenchmark } from './benchmarks.js';
 
 /** Options of {@link evaluateInferno}. */
 export interface InfernoEvaluationOptions {
@@ -34,12 +40,7 @@ export interface InfernoEvaluationOptions {
   readonly seed?: number | string;
   /** Test datasets `signal` and `background` (nominal point) to use instead of simulating. */
   readonly datasets?: { readonly signal: Dataset; readonly background: Dataset };
-  /**
-   * How the summary output is binned; default: argmax of the logits, or `bins` equal bins of the
-   * score on [0, 1].
-   */
-  readonly binning?: Binning;
-  /** Number of score bins when the summary gives a score and no binning is given; default 10. */
+  /** Number of score bins when the summary gives a score; default 10. */
   readonly bins?: number;
 }
 
@@ -47,8 +48,10 @@ export interface InfernoEvaluationOptions {
 export interface InfernoEvaluation {
   readonly benchmark: InfernoBenchmark;
   readonly analysis: Analysis;
-  /** Hard-histogram counts (flat, in the layout of `analysis.templateModel`), empty bins kept. */
+  /** Hard-histogram counts (flat, the analysis's slots), before bins are merged. */
   readonly counts: Float64Array;
+  /** The merged model and counts the widths are computed on (what an export writes). */
+  readonly merged: MergedBins;
   /** `50 sigma_mu` from the Fisher information (Cramér-Rao width). */
   readonly sigmaFisher: number;
   /** `50 x` the half-width of the profile-likelihood interval at `Delta NLL = 0.5`. */
@@ -58,24 +61,14 @@ export interface InfernoEvaluation {
 }
 
 /**
- * The default hard binning of a summary: argmax of K logits, or `bins` equal score bins on [0, 1]
- * (the paper's 10 uniform bins of a classifier output).
+ * The widths of hard counts of an INFERNO analysis in units of s (see the module comment).
  *
- * @example
- * ```ts
- * defaultInfernoBinning(new InfernoOptimalClassifier(), 4).binning; // kde with edges [0, 0.25, 0.5, 0.75, 1]
- * ```
+ * @throws NumericalError when a fit fails.
  */
-export function defaultInfernoBinning(summary: Summary, bins = 10): { binning: Binning; bins: number } {
-  if (summary.output.kind === 'logits') return { binning: { kind: 'softmax', temperature: 0.1 }, bins: summary.output.bins };
-  if (!Number.isInteger(bins) || bins < 1) throw new InputError('argument', 'evaluateInferno options.bins', `must be a positive integer, got ${bins}`);
-  return { binning: { kind: 'kde', edges: Array.from({ length: bins + 1 }, (_, k) => k / bins), bandwidth: { relative: 0.5 } }, bins };
-}
-
-function binsOf(binning: Binning, summary: Summary, fallback: number): number {
-  if (binning.kind === 'kde') return binning.edges.length - 1;
-  if (summary.output.kind === 'logits') return summary.output.bins;
-  return fallback;
+export function infernoWidths(benchmark: InfernoBenchmark, analysis: Analysis, counts: Float64Array): InfernoEvaluation {
+  const ev = evaluateCounts(analysis, counts, { profile: true });
+  const s = INFERNO_NOMINAL.s;
+  return { benchmark, analysis, counts, merged: ev.merged, sigmaFisher: s * ev.sigmaFisher, sigmaProfile: s * ev.sigmaProfile!, interval: [s * ev.interval![0], s * ev.interval![1]] };
 }
 
 /**
@@ -85,31 +78,33 @@ function binsOf(binning: Binning, summary: Summary, fallback: number): number {
  *   NumericalError when a fit fails.
  * @example
  * ```ts
- * const { sigmaFisher, sigmaProfile } = evaluateInferno(mlp, 2);                 // 1e6 test events per process
- * const quick = evaluateInferno(new InfernoOptimalClassifier(), 0, { events: 1e5 });
+ * const { sigmaFisher, sigmaProfile } = await evaluateInferno(mlp, 2);                 // 1e6 test events per process
+ * const quick = await evaluateInferno(new InfernoOptimalClassifier(), 0, { events: 1e5 });
  * ```
  */
-export function evaluateInferno(summary: Summary, benchmark: InfernoBenchmark, options: InfernoEvaluationOptions = {}): InfernoEvaluation {
+export async function evaluateInferno(summary: Summary, benchmark: InfernoBenchmark, options: InfernoEvaluationOptions = {}): Promise<InfernoEvaluation> {
   if (!INFERNO_BENCHMARKS.includes(benchmark)) throw new InputError('argument', 'evaluateInferno benchmark', `must be one of 0, 1, 2, 3, 4, got ${benchmark}`);
   if (summary.inputDim !== 3) throw new InputError('argument', 'evaluateInferno summary', `takes ${summary.inputDim} inputs, the INFERNO problem has 3`);
-  const events = options.events ?? 1_000_000;
-  if (!options.datasets && (!Number.isInteger(events) || events < 1)) throw new InputError('argument', 'evaluateInferno options.events', `must be a positive integer, got ${events}`);
-  const seed = options.seed ?? 'inferno-test';
-  const datasets = options.datasets ?? {
-    signal: simulateInferno({ process: 'signal', n: events, seed }),
-    background: simulateInferno({ process: 'background', n: events, seed }),
-  };
-  for (const name of ['signal', 'background'] as const) {
-    if (datasets[name].dim !== 3) throw new InputError('argument', `evaluateInferno options.datasets.${name}`, `has dim ${datasets[name].dim}, the INFERNO problem has 3`);
+  const events = options.datasets ? options.datasets.signal.n : (options.events ?? 1_000_000);
+  if (!Number.isInteger(events) || events < 1) throw new InputError('argument', 'evaluateInferno options.events', `must be a positive integer, got ${events}`);
+  const given = options.datasets;
+  if (given) {
+    for (const name of ['signal', 'background'] as const) {
+      if (given[name].dim !== 3) throw new InputError('argument', `evaluateInferno options.datasets.${name}`, `has dim ${given[name].dim}, the INFERNO problem has 3`);
+      if (given[name].n !== events) throw new InputError('argument', `evaluateInferno options.datasets.${name}`, `has ${given[name].n} events, signal has ${events}`);
+    }
   }
-  const { binning, bins } = options.binning ? { binning: options.binning, bins: binsOf(options.binning, summary, options.bins ?? 10) } : defaultInfernoBinning(summary, options.bins);
-  const analysis = new Analysis(infernoAnalysis(benchmark, binning, bins));
-  const counts = hardTemplateCounts(summary, analysis, datasets);
-  const reduced = withoutEmptyBins(analysis.spec.template, analysis.templateModel, counts);
-  const s = INFERNO_NOMINAL.s;
-  const fisher = cramerRaoWidth(reduced.tm, reduced.counts);
-  const profile = profileWidth(reduced.tm, reduced.counts);
-  return { benchmark, analysis, counts, sigmaFisher: s * fisher.value, sigmaProfile: s * profile.value, interval: [s * profile.lower, s * profile.upper] };
+  const bins = summary.output.kind === 'logits' ? summary.output.bins : (options.bins ?? 10);
+  if (!Number.isInteger(bins) || bins < 2) throw new InputError('argument', 'evaluateInferno options.bins', `must be an integer >= 2, got ${bins}`);
+  const config = infernoConfig(benchmark, summary.output.kind === 'score' ? 'bce' : 'inferno', 0, {
+    bins, temperature: 0.1, hidden: [1], trainEvents: 1, validationEvents: 1, testEvents: events, batch: 2, learningRate: 1e-3, epochs: 1, variationFraction: 1,
+  });
+  const simulators: Record<string, Simulator> = given
+    ? { inferno: { columns: ['x0', 'x1', 'x2'], simulate: (process) => given[process as 'signal' | 'background'].x } }
+    : BUILTIN_SIMULATORS;
+  const compiled = await compileAnalysis({ ...config, simulation: { ...config.simulation!, test: { events, seed: String(options.seed ?? 'inferno-test') } } }, { splits: ['test'], simulators });
+  const counts = hardTemplates(summary, compiled.analysis, compiled.datasets.test!);
+  return infernoWidths(benchmark, compiled.analysis, counts);
 }
 
 /** A point of the profile likelihood. */
@@ -149,18 +144,14 @@ export interface ProfileCurve {
  *   NumericalError when a fit does not converge.
  * @example
  * ```ts
- * const ev = evaluateInferno(mlp, 2);
+ * const ev = await evaluateInferno(mlp, 2);
  * const { points } = profileCurve(ev);   // 41 points over 50 +- 3 sigma (s >= 0)
  * ```
  */
-export function profileCurve(
-  evaluation: Pick<InfernoEvaluation, 'analysis' | 'counts'> & { readonly sigmaProfile?: number; readonly sigmaFisher?: number },
-  options: ProfileCurveOptions = {},
-): ProfileCurve {
-  const { analysis, counts } = evaluation;
+export function profileCurve(evaluation: Pick<InfernoEvaluation, 'merged'> & { readonly sigmaProfile?: number; readonly sigmaFisher?: number }, options: ProfileCurveOptions = {}): ProfileCurve {
   const sNominal = INFERNO_NOMINAL.s;
-  const reduced = withoutEmptyBins(analysis.spec.template, analysis.templateModel, counts);
-  const compiled = reduced.tm.compile(reduced.counts);
+  const { templateModel: tm, counts } = evaluation.merged;
+  const compiled = tm.compile(counts);
   const model = compiled.model;
   const poi = model.poiIndex;
   const { lower, upper } = model.suggestedBounds();
@@ -171,7 +162,7 @@ export function profileCurve(
   } else {
     const points = options.points ?? 41;
     if (!Number.isInteger(points) || points < 3) throw new InputError('argument', 'profileCurve options.points', `must be an integer >= 3, got ${points}`);
-    const width = evaluation.sigmaProfile ?? evaluation.sigmaFisher ?? sNominal * cramerRaoWidth(reduced.tm, reduced.counts).value;
+    const width = evaluation.sigmaProfile ?? evaluation.sigmaFisher ?? sNominal * cramerRaoWidth(tm, counts).value;
     const half = options.halfRange ?? 3 * width;
     if (!(half > 0) || !Number.isFinite(half)) throw new InputError('argument', 'profileCurve options.halfRange', `must be positive and finite, got ${half}`);
     // s = 50 and evenly spaced points on each side, each side cut at the POI bound

@@ -13,10 +13,12 @@ export {
   INFERNO_POI_BOUNDS,
   INFERNO_TABLE2,
   INFERNO_TEMPLATE_STEPS,
-  infernoAnalysis,
+  infernoConfig,
   infernoPaperWidths,
+  infernoStepsPerEpoch,
   infernoTemplateSpec,
   type InfernoBenchmark,
+  type InfernoConfigOptions,
   type InfernoTreatment,
   type PaperWidth,
 } from './benchmarks.js';
@@ -24,8 +26,8 @@ export { InfernoOptimalClassifier } from './optimal-classifier.js';
 export { infernoAnalyticWidths, infernoUnbinnedFisher, type AnalyticWidthOptions } from './analytic.js';
 export {
   curveCrossings,
-  defaultInfernoBinning,
   evaluateInferno,
+  infernoWidths,
   profileCurve,
   type InfernoEvaluation,
   type InfernoEvaluationOptions,

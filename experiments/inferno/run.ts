@@ -1,46 +1,33 @@
 /**
- * Training runs on INFERNO's benchmarks: for each seed, simulate a training and a validation
- * sample, train the summary with the method's objective (an MLP 3-100-100-10 with softmax
- * binning for the inference-aware methods, 3-100-100-1 with 10 equal score bins for BCE), keep
- * the best validation epoch, evaluate on a fresh test sample the paper's way and save the model
- * (loadable by `diffinfer apply --model`).
+ * Training runs on INFERNO's benchmarks: for each seed, the benchmark's config (benchmarks.ts
+ * `infernoConfig`: an MLP 3-100-100-10 with softmax binning for the inference-aware methods,
+ * 3-100-100-1 with 10 equal score bins for BCE) is compiled and trained by the one path every
+ * analysis takes (src/models `trainAnalysis`), keeping the best validation epoch; the summary
+ * is evaluated on a fresh test sample the paper's way and saved as a bundle (readable by
+ * `diffinfer evaluate`, `export` and `apply`).
  */
 import { join } from 'node:path';
-import { Analysis, createMlp, fitStandardisation, train, type Binning, type Dataset, type MlpSummary, type StepRecord, type TrainObjective } from '../../src/models/index.js';
-import { NumericalError } from '../../src/stats/errors.js';
-import type { EpochRecord, Method, SeedResult } from '../report/types.js';
-import { simulateInferno } from '../simulators/inferno.js';
-import { infernoAnalysis, type InfernoBenchmark } from './benchmarks.js';
-import { evaluateInferno, profileCurve, type InfernoEvaluation } from './evaluate.js';
+import { compileAnalysis } from '../../src/models/config/index.js';
+import type { Dataset } from '../../src/models/data.js';
+import { hardTemplates } from '../../src/models/fill.js';
+import type { MethodName } from '../../src/models/methods.js';
+import type { MlpSummary } from '../../src/models/mlp.js';
+import { trainAnalysis } from '../../src/models/train-analysis.js';
+import type { StepRecord } from '../../src/models/trainer.js';
+import type { EpochRecord, SeedResult } from '../report/types.js';
+import { BUILTIN_SIMULATORS } from '../simulators/registry.js';
+import { infernoConfig, infernoStepsPerEpoch, type InfernoBenchmark, type InfernoConfigOptions } from './benchmarks.js';
+import { infernoWidths, profileCurve, type InfernoEvaluation } from './evaluate.js';
 
 /** Methods trainable on INFERNO's benchmarks. */
-export type InfernoMethod = Extract<Method, 'inferno' | 'profile-width' | 'bce' | 'cls'>;
+export const INFERNO_METHODS = ['inferno', 'profile-width', 'bce', 'cls'] as const satisfies readonly MethodName[];
 
-export const INFERNO_METHODS: readonly InfernoMethod[] = ['inferno', 'profile-width', 'bce', 'cls'];
+export type InfernoMethod = (typeof INFERNO_METHODS)[number];
 
 /** Configuration of a run (one method, one benchmark, several seeds). */
-export interface InfernoRunConfig {
+export interface InfernoRunConfig extends Omit<InfernoConfigOptions, 'testEvents'> {
   readonly benchmark: InfernoBenchmark;
   readonly method: InfernoMethod;
-  readonly epochs: number;
-  /** Training events per process (the paper: 100 000 each, 200 000 in all). */
-  readonly trainEvents: number;
-  /** Validation events per process. */
-  readonly validationEvents: number;
-  /** Events per step over both processes (the paper: 2000). */
-  readonly batch: number;
-  readonly bins: number;
-  /** Softmax temperature of the inference-aware methods (the paper: 0.1). */
-  readonly temperature: number;
-  readonly learningRate: number;
-  readonly hidden: readonly number[];
-  /**
-   * Fraction of each batch the shape variations are evaluated on (control variates, see
-   * `TrainOptions.variationFraction`); 1 evaluates them on every event.
-   */
-  readonly variationFraction: number;
-  /** Stop after this many epochs without a better validation width (default: never). */
-  readonly patience?: number;
   readonly progress?: boolean;
 }
 
@@ -57,15 +44,6 @@ export const INFERNO_DEFAULTS: Omit<InfernoRunConfig, 'benchmark' | 'method'> = 
   variationFraction: 0.25,
 };
 
-/** The binning a method trains and evaluates with. */
-export function methodBinning(method: InfernoMethod, bins: number, temperature: number): Binning {
-  return method === 'bce'
-    ? { kind: 'kde', edges: Array.from({ length: bins + 1 }, (_, k) => k / bins), bandwidth: { relative: 0.5 } }
-    : { kind: 'softmax', temperature };
-}
-
-const OBJECTIVE: Record<InfernoMethod, TrainObjective> = { inferno: 'inferno', 'profile-width': 'profile-width', bce: 'bce', cls: 'cls' };
-
 /** A trained seed: the model, its evaluation on the test sample, and the result row. */
 export interface TrainedSeed {
   readonly summary: MlpSummary;
@@ -73,52 +51,29 @@ export interface TrainedSeed {
   readonly result: SeedResult;
 }
 
+/** Simulated event tables shared by the runs of one process (the test sample above all). */
+const TABLES = new Map<string, Float32Array>();
+
 /**
- * Trains and evaluates one seed; saves the model under `save.out/save.modelDir` when given.
+ * Trains and evaluates one seed; saves the bundle under `save.out/save.modelDir` when given.
  *
  * @throws NumericalError when training stops on a non-finite step or a fit of the evaluation
  *   fails (the summary is released first).
  *
  * @example
  * ```ts
- * const { result } = await trainInfernoSeed({ ...INFERNO_DEFAULTS, benchmark: 2, method: "inferno", epochs: 20 }, 0, test, { out: "runs", modelDir: "inferno/seed-0" });
+ * const { result } = await trainInfernoSeed({ ...INFERNO_DEFAULTS, benchmark: 2, method: "inferno", epochs: 20 }, 0, 1_000_000, { out: "runs", modelDir: "inferno/seed-0" });
  * ```
  */
-export async function trainInfernoSeed(
-  config: InfernoRunConfig,
-  seed: number,
-  test: { readonly signal: Dataset; readonly background: Dataset },
-  save?: { readonly out: string; readonly modelDir: string },
-): Promise<TrainedSeed> {
-  const { benchmark, method, bins } = config;
-  const binning = methodBinning(method, bins, config.temperature);
-  const analysis = new Analysis(infernoAnalysis(benchmark, binning, bins));
-  const data = {
-    signal: simulateInferno({ process: 'signal', n: config.trainEvents, seed: `train-${seed}` }),
-    background: simulateInferno({ process: 'background', n: config.trainEvents, seed: `train-${seed}` }),
-  };
-  const validation = {
-    signal: simulateInferno({ process: 'signal', n: config.validationEvents, seed: `valid-${seed}` }),
-    background: simulateInferno({ process: 'background', n: config.validationEvents, seed: `valid-${seed}` }),
-  };
-  const all = new Float32Array(data.signal.x.length + data.background.x.length);
-  all.set(data.signal.x);
-  all.set(data.background.x, data.signal.x.length);
-  const summary = createMlp({
-    inputDim: 3,
-    hidden: config.hidden,
-    output: method === 'bce' ? { kind: 'score' } : { kind: 'logits', bins },
-    seed: 1000 + seed,
-    standardisation: fitStandardisation(all, 3),
-    inputNames: ['x0', 'x1', 'x2'],
-  });
-  const perProcess = Math.max(1, Math.floor(config.batch / 2));
-  const stepsPerEpoch = Math.max(1, Math.round((2 * config.trainEvents) / config.batch));
+export async function trainInfernoSeed(config: InfernoRunConfig, seed: number, testEvents: number, save?: { readonly out: string; readonly modelDir: string }): Promise<TrainedSeed> {
+  const { benchmark, method } = config;
+  const raw = infernoConfig(benchmark, method, seed, { ...config, testEvents });
+  const compiled = await compileAnalysis(raw, { simulators: BUILTIN_SIMULATORS, cache: TABLES });
+  const stepsPerEpoch = infernoStepsPerEpoch(config);
   const history: EpochRecord[] = [];
   let epochLoss = 0;
   let epochSteps = 0;
   let epochStart = performance.now();
-  const t0 = performance.now();
   const onStep = (r: StepRecord) => {
     epochLoss += r.loss;
     epochSteps++;
@@ -129,37 +84,17 @@ export async function trainInfernoSeed(
       epochStart = performance.now();
     }
   };
-  // the summary holds tf variables: released here when training or the evaluation fails
+  const dir = save ? join(save.out, save.modelDir) : undefined;
+  const trained = await trainAnalysis(compiled, {
+    ...(dir ? { out: dir, source: { config: raw as Record<string, unknown>, baseDir: process.cwd() } } : {}),
+    progress: config.progress ?? false,
+    onStep,
+  });
   try {
-    const dir = save ? join(save.out, save.modelDir) : undefined;
-    const trained = await train(summary, analysis, data, {
-      objective: OBJECTIVE[method],
-      steps: config.epochs * stepsPerEpoch,
-      batchSize: perProcess,
-      seed,
-      variationFraction: config.variationFraction,
-      optimizer: { kind: 'adam', schedule: { kind: 'constant', learningRate: config.learningRate } },
-      validation: { datasets: validation, every: stepsPerEpoch, ...(config.patience !== undefined ? { patience: config.patience } : {}) },
-      progress: config.progress,
-      ...(dir ? { jsonl: join(dir, 'train.jsonl'), checkpoint: { dir: join(dir, 'checkpoint'), every: stepsPerEpoch * 10 } } : {}),
-      onStep,
-    });
-    if (trained.status === 'non-finite') throw new NumericalError(`training ${method} on benchmark ${benchmark}, seed ${seed} stopped: ${trained.message}`);
-    const trainSeconds = (performance.now() - t0) / 1000;
-    const evaluation = evaluateInferno(summary, benchmark, { datasets: test, binning, bins });
+    const evaluation = infernoWidths(benchmark, compiled.analysis, hardTemplates(trained.summary, compiled.analysis, compiled.datasets.test as Readonly<Record<string, Dataset>>));
     const epochs = history.length;
-    if (dir) {
-      await summary.save(dir, {
-        binning,
-        bins,
-        benchmark,
-        method,
-        training: { ...config, seed, status: trained.status, bestStep: trained.best?.step, steps: trained.steps },
-        sigma: { fisher: evaluation.sigmaFisher, profile: evaluation.sigmaProfile },
-      });
-    }
     return {
-      summary,
+      summary: trained.summary,
       evaluation,
       result: {
         method,
@@ -168,21 +103,16 @@ export async function trainInfernoSeed(
         sigmaFisher: evaluation.sigmaFisher,
         sigmaProfile: evaluation.sigmaProfile,
         epochs,
-        trainSeconds,
-        secondsPerEpoch: epochs > 0 ? trainSeconds / epochs : trainSeconds,
+        trainSeconds: trained.seconds,
+        secondsPerEpoch: epochs > 0 ? trained.seconds / epochs : trained.seconds,
         history,
         modelDir: save?.modelDir ?? '',
       },
     };
   } catch (e) {
-    summary.dispose();
+    trained.summary.dispose();
     throw e;
   }
-}
-
-/** The test sample of a run (shared by all seeds and methods). */
-export function infernoTestSample(events: number, seed = 'inferno-test'): { signal: Dataset; background: Dataset } {
-  return { signal: simulateInferno({ process: 'signal', n: events, seed }), background: simulateInferno({ process: 'background', n: events, seed }) };
 }
 
 export { profileCurve };

@@ -7,8 +7,9 @@ export {
   NEOS_DEMO_EVENTS,
   NEOS_NUISANCE,
   NEOS_YIELDS,
-  neosAnalysis,
+  neosConfig,
   neosTemplateSpec,
   simulateNeos,
+  type NeosConfigOptions,
   type NeosDataset,
 } from './problem.js';

@@ -16,10 +16,11 @@
  * (as `neos.hists_from_nn`). The demo draws all four blobs from one key; here the three
  * background blobs share their standard-normal draws (one seed) and the signal has its own.
  */
-import type { AnalysisSpec, Binning } from '../../src/models/analysis.js';
+import type { AnalysisConfigInput } from '../../src/models/config/index.js';
 import type { Dataset } from '../../src/models/data.js';
+import type { MethodName } from '../../src/models/methods.js';
 import { InputError } from '../../src/stats/errors.js';
-import type { TemplateSpec } from '../../src/stats/templates/spec.js';
+import type { SingleChannelTemplateSpec as TemplateSpec } from '../../src/stats/templates/spec.js';
 import { simulateGaussian } from '../simulators/gaussian.js';
 
 /** The dataset names of the neos problem. */
@@ -83,33 +84,58 @@ export function neosTemplateSpec(bins: number): TemplateSpec {
   };
 }
 
+/** The run options of a neos config. */
+export interface NeosConfigOptions {
+  readonly steps: number;
+  /** Events per blob: training, validation, test. */
+  readonly trainEvents?: number;
+  readonly validationEvents?: number;
+  readonly testEvents?: number;
+  readonly bins?: number;
+}
+
 /**
- * The analysis of the neos problem: samples `signal` and `background` from the datasets of
- * {@link simulateNeos}, the shape nuisance from the `background_up` / `background_down` datasets
- * (`VariationSource` kind 'dataset', each scaled to the background's 100 expected events).
+ * The neos problem as an analysis config (src/models/config): samples `signal` (expected 20,
+ * scaled by `mu`) and `background` (expected 100) from the `neos` simulator, the shape nuisance
+ * from the `background_up` / `background_down` blobs (each scaled to the background's 100
+ * events), a 32-32 MLP score binned by a KDE of bandwidth 0.09 over 4 equal bins, the floor
+ * 1e-3 added to every count (as `neos.hists_from_nn`, in training and evaluation), batches of
+ * 500, seeds `train-<seed>`, `valid-<seed>` and `neos-test`.
  *
- * @throws InputError naming the argument for a bad bin count or floor.
+ * @throws InputError naming the argument for a bad bin count or step count.
  * @example
  * ```ts
- * const analysis = new Analysis(neosAnalysis({ kind: 'kde', edges: [0, 0.25, 0.5, 0.75, 1], bandwidth: { absolute: 0.09 } }, 4));
+ * const compiled = await compileAnalysis(neosConfig('cls', 0, { steps: 600 }), { simulators: BUILTIN_SIMULATORS });
  * ```
  */
-export function neosAnalysis(binning: Binning, bins: number, options: { readonly floor?: number } = {}): AnalysisSpec {
-  const floor = options.floor ?? 1e-3;
-  if (!(floor >= 0) || !Number.isFinite(floor)) throw new InputError('argument', 'neosAnalysis options.floor', `must be finite and non-negative, got ${floor}`);
+export function neosConfig(method: MethodName, seed: number, options: NeosConfigOptions): AnalysisConfigInput {
+  const bins = options.bins ?? 4;
+  if (!Number.isInteger(bins) || bins < 2) throw new InputError('argument', 'neosConfig bins', `must be an integer >= 2, got ${bins}`);
+  if (!Number.isInteger(options.steps) || options.steps < 1) throw new InputError('argument', 'neosConfig steps', `must be a positive integer, got ${options.steps}`);
+  const blob = (process: NeosDataset) => ({ simulator: 'neos', process });
   return {
-    template: neosTemplateSpec(bins),
-    samples: {
-      signal: { dataset: 'signal', expected: NEOS_YIELDS.signal },
-      background: { dataset: 'background', expected: NEOS_YIELDS.background },
+    name: 'neos',
+    simulation: {
+      train: { events: options.trainEvents ?? NEOS_DEMO_EVENTS, seed: `train-${seed}` },
+      validation: { events: options.validationEvents ?? NEOS_DEMO_EVENTS, seed: `valid-${seed}` },
+      test: { events: options.testEvents ?? 100_000, seed: 'neos-test' },
     },
-    variations: {
-      [`background:${NEOS_NUISANCE}`]: {
-        up: { kind: 'dataset', dataset: 'background_up' },
-        down: { kind: 'dataset', dataset: 'background_down' },
+    summary: { features: ['x0', 'x1'], hidden: [32, 32], bins, output: 'score', bandwidth: 0.09 * bins, seed: 2000 + seed, standardise: ['background'], floor: 1e-3, hardFloor: true },
+    channels: [
+      {
+        name: 'SR',
+        samples: [
+          { name: 'signal', simulate: blob('signal'), expected: NEOS_YIELDS.signal, modifiers: [{ type: 'normfactor', name: 'mu' }] },
+          {
+            name: 'background',
+            simulate: blob('background'),
+            expected: NEOS_YIELDS.background,
+            modifiers: [{ type: 'histosys', name: NEOS_NUISANCE, simulate: { up: blob('background_up'), down: blob('background_down') } }],
+          },
+        ],
       },
-    },
-    binning,
-    floor,
+    ],
+    measurement: { poi: 'mu', parameters: [{ name: 'mu', bounds: [0, 10], init: 1 }] },
+    training: { method, steps: options.steps, batch: 500, learningRate: 1e-3, seed, validationEvery: Math.max(1, Math.round(options.steps / 20)) },
   };
 }

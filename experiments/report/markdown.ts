@@ -38,6 +38,7 @@ const TITLES: Record<ExperimentResults['command'], string> = {
   inferno: 'INFERNO benchmarks',
   ablate: 'INFERNO ablation',
   neos: 'neos objectives',
+  analysis: 'Analysis',
 };
 
 /**
@@ -129,7 +130,7 @@ function paperFor(paper: readonly PaperRow[], benchmark: number, method: string)
  * ```
  */
 export function renderReport(results: ExperimentResults, options: RenderReportOptions = {}): string {
-  const poi = results.command === 'neos' ? 'mu' : 's';
+  const poi = results.command === 'neos' || results.command === 'analysis' ? 'mu' : 's';
   const neos = results.command === 'neos';
   const paper = results.reference?.paper ?? [];
   const floor = results.reference?.analyticFloor;
@@ -137,7 +138,7 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
   const benchmarks = [...new Set([...summaries.map((s) => s.benchmark), ...paper.map((p) => p.benchmark)])].sort((a, b) => a - b);
 
   const out: string[] = [];
-  out.push(`# ${TITLES[results.command]}`, '');
+  out.push(`# ${TITLES[results.command]}${results.command === 'analysis' && results.label ? ` ${results.label}` : ''}`, '');
   out.push(`Run of \`diffinfer ${results.command}\` on ${results.date}, diffinfer ${results.version}.`, '');
   out.push(
     `Widths are those of the POI ${poi} on the test sample with hard histograms: the Cramér-Rao (Fisher) width and the ` +
@@ -180,6 +181,7 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
     ];
     if (hasCls) columns.push(['CLs median [16%, 84%]', 'r', (s) => formatBand(s.cls, 3), () => '']);
     if (hasZ0) columns.push(['Z0 median [16%, 84%]', 'r', (s) => formatBand(s.z0), () => '']);
+    if (rows.some((r) => r.limit)) columns.push([`expected 95% CLs limit on ${poi} median [16%, 84%]`, 'r', (s) => formatBand(s.limit, 3), () => '']);
     columns.push(['s/epoch', 'r', (s) => formatNumber(medianOf(results.results.filter((r) => r.benchmark === b && r.method === s.method).map((r) => r.secondsPerEpoch))), () => '']);
     if (hasPaper) {
       columns.push([`paper sigma_${poi}`, 'r', (s) => { const p = paperFor(paperRows, b, s.method); return p ? formatNumber(p.sigma) : ''; }, (p) => formatNumber(p.sigma)]);
@@ -193,7 +195,7 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
     }
     const header = columns.map((c) => c[0]);
     const align = columns.map((c) => c[1]);
-    out.push(`## Benchmark ${b}`, '');
+    out.push(`## ${results.label ?? `Benchmark ${b}`}`, '');
     if (body.length === 0) out.push('(no results)');
     else out.push(...table(header, align, body));
     if (hasPaper) {
@@ -208,8 +210,13 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
     const sorted = [...results.results].sort((x, y) => x.benchmark - y.benchmark || METHODS.indexOf(x.method) - METHODS.indexOf(y.method) || x.seed - y.seed);
     const anyCls = sorted.some((r) => r.cls !== undefined);
     const anyZ0 = sorted.some((r) => r.z0 !== undefined);
+    const anyLimit = sorted.some((r) => r.limit !== undefined);
     const header = ['benchmark', 'method', 'seed', `sigma_${poi} (Fisher)`, `sigma_${poi} (profile)`];
     const align: ('l' | 'r')[] = ['r', 'l', 'r', 'r', 'r'];
+    if (anyLimit) {
+      header.push('CLs limit');
+      align.push('r');
+    }
     if (anyCls) {
       header.push('CLs');
       align.push('r');
@@ -226,6 +233,7 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
         align,
         sorted.map((r) => {
           const c = [String(r.benchmark), r.method, String(r.seed), formatNumber(r.sigmaFisher), formatNumber(r.sigmaProfile)];
+          if (anyLimit) c.push(r.limit === undefined ? '' : formatNumber(r.limit, 3));
           if (anyCls) c.push(r.cls === undefined ? '' : formatNumber(r.cls));
           if (anyZ0) c.push(r.z0 === undefined ? '' : formatNumber(r.z0));
           c.push(String(r.epochs), formatNumber(r.trainSeconds, 1), `\`${r.modelDir}\``);

@@ -12,19 +12,14 @@ import { Resvg } from '@resvg/resvg-js';
 import { parseHTML } from 'linkedom';
 import { writeFileAtomic } from '../../src/stats/io.js';
 import { quantile } from './summary.js';
+import { METHODS as METHOD_REGISTRY } from '../../src/models/methods.js';
 import { METHODS, type Method, type SeedResult } from './types.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 
-/** Colours of the methods (Tableau 10), the same in every plot. */
-export const METHOD_COLORS: Readonly<Record<Method, string>> = {
-  inferno: '#4e79a7',
-  'profile-width': '#59a14f',
-  bce: '#e15759',
-  cls: '#f28e2c',
-  z0: '#af7aa1',
-};
+/** Colours of the methods (the method registry's, Tableau 10), the same in every plot. */
+export const METHOD_COLORS: Readonly<Record<Method, string>> = Object.fromEntries(METHODS.map((m) => [m, METHOD_REGISTRY[m].color])) as Record<Method, string>;
 
 /** Colours for other series (processes, free method names), in order (Tableau 10). */
 const PALETTE = ['#4e79a7', '#e15759', '#59a14f', '#f28e2c', '#af7aa1', '#76b7b2', '#edc949', '#ff9da7', '#9c755f', '#bab0ab'];
@@ -184,13 +179,7 @@ export interface TrainingCurvesOptions {
   panelHeight?: number;
 }
 
-const LOSS_LABELS: Record<Method, (poi: PoiName) => string> = {
-  inferno: (poi) => `loss: Fisher sigma_${poi}`,
-  'profile-width': (poi) => `loss: profile sigma_${poi}`,
-  bce: () => 'loss: binary cross-entropy',
-  cls: () => 'loss: expected CLs',
-  z0: () => 'loss: -Z0 (sigma)',
-};
+const lossLabel = (m: Method, poi: PoiName) => METHOD_REGISTRY[m].lossLabel(poi);
 
 /**
  * Training curves: one column of panels per method (in {@link METHODS} order), the training loss
@@ -226,7 +215,7 @@ export function trainingCurvesPlot(results: readonly SeedResult[], options: Trai
     title: `${m}: training loss`,
     plot: {
       x: { label: 'epoch', labelArrow: 'none' },
-      y: { label: LOSS_LABELS[m](poi), labelArrow: 'none', domain: degenerateDomain(points(m).map((p) => p.loss)) },
+      y: { label: lossLabel(m, poi), labelArrow: 'none', domain: degenerateDomain(points(m).map((p) => p.loss)) },
       marks: [Plot.lineY(points(m), { x: 'epoch', y: 'loss', z: 'series', stroke: METHOD_COLORS[m], strokeWidth: 1.5 })],
     },
   }));

@@ -82,6 +82,7 @@ export interface SeedSummary {
   sigmaProfile: Band;
   cls?: Band;
   z0?: Band;
+  limit?: Band;
 }
 
 /**
@@ -135,8 +136,10 @@ export function summariseSeeds(results: readonly SeedResult[]): SeedSummary[] {
     };
     const cls = g.filter((r) => r.cls !== undefined).map((r) => r.cls as number);
     const z0 = g.filter((r) => r.z0 !== undefined).map((r) => r.z0 as number);
+    const limit = g.filter((r) => r.limit !== undefined).map((r) => r.limit as number);
     if (cls.length > 0) s.cls = band(cls);
     if (z0.length > 0) s.z0 = band(z0);
+    if (limit.length > 0) s.limit = band(limit);
     out.push(s);
   }
   return out.sort((a, b) => a.benchmark - b.benchmark || METHODS.indexOf(a.method) - METHODS.indexOf(b.method));

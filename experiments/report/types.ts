@@ -8,27 +8,27 @@
  * @packageDocumentation
  */
 
+import { METHOD_NAMES, type MethodName } from '../../src/models/methods.js';
+
 /**
- * The training objective of a run: the Fisher (Cramér-Rao) width of INFERNO, the
- * profile-likelihood width, binary cross-entropy, neos' expected CLs, or the discovery
- * significance Z0.
+ * The training method of a run: a name of the method registry (src/models/methods.ts).
  *
  * @example
  * ```ts
  * const m: Method = 'inferno';
  * ```
  */
-export type Method = 'inferno' | 'profile-width' | 'bce' | 'cls' | 'z0';
+export type Method = MethodName;
 
 /**
- * The methods in the order the report and the plots list them.
+ * The methods in the order the report and the plots list them (the registry's order).
  *
  * @example
  * ```ts
  * METHODS.indexOf('bce'); // 2
  * ```
  */
-export const METHODS: readonly Method[] = ['inferno', 'profile-width', 'bce', 'cls', 'z0'];
+export const METHODS: readonly Method[] = METHOD_NAMES;
 
 /**
  * One epoch of training: the mean training loss, the validation metric (the Cramér-Rao width of
@@ -79,6 +79,8 @@ export interface SeedResult {
   cls?: number;
   /** neos: expected discovery significance on the test sample. */
   z0?: number;
+  /** Analyses: the expected 95% CLs upper limit on the POI (median) on the test sample. */
+  limit?: number;
 }
 
 /**
@@ -130,7 +132,10 @@ export interface FailedRun {
  * ```
  */
 export interface ExperimentResults {
-  command: 'inferno' | 'ablate' | 'neos';
+  /** `analysis`: `diffinfer ablate --config` (an analysis config's methods over seeds; POI mu). */
+  command: 'inferno' | 'ablate' | 'neos' | 'analysis';
+  /** The heading of the result table (default `Benchmark <n>`), e.g. the analysis's name. */
+  label?: string;
   /** ISO 8601 date of the run. */
   date: string;
   /** diffinfer version that produced the results. */

@@ -1,6 +1,7 @@
 /**
  * Event simulators of the experiments: INFERNO's 3D synthetic problem with its nuisance
- * transforms, and Gaussian blobs (the neos problem). Every draw is seeded; same seed, same bytes.
+ * transforms, Gaussian blobs (the neos problem), and the HiggsML Uncertainty Challenge-style
+ * simulator with its differentiable TES/JES/soft-MET transforms. Every draw is seeded; same seed, same bytes.
  */
 export {
   INFERNO_BACKGROUND_VARIANCE,
@@ -15,3 +16,5 @@ export {
   type InfernoSimulationOptions,
 } from './inferno.js';
 export { simulateGaussian, type GaussianSimulationOptions } from './gaussian.js';
+export * from './challenge.js';
+export * from './challenge-transforms.js';

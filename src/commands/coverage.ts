@@ -1,12 +1,15 @@
 /**
  * `diffinfer coverage WS`: the coverage of POI intervals over pseudo-experiments of a workspace
- * (see `src/jobs/coverage-job.ts`); prints the summary as JSON.
+ * (see `src/jobs/coverage-job.ts`); prints the summary as JSON, or with `--shard i/N` the
+ * shard's summary (`diffinfer merge DIR` then writes the results).
  */
 import { runCoverageJob } from '../jobs/coverage-job.js';
 import type { IntervalMethod, NuisanceMode } from '../stats/inference/coverage.js';
 import type { Workspace } from '../stats/workspace/spec.js';
 import { defaultWorkerCount } from '../parallel/pool.js';
-import { withFlagNames } from './options.js';
+import type { ShardSpec } from '../parallel/shards.js';
+import type { JobOutcome } from '../jobs/run.js';
+import { JOB_FLAGS, withFlagNames } from './options.js';
 
 /** Parsed options of the coverage command. */
 export interface CoverageCommandOptions {
@@ -23,33 +26,32 @@ export interface CoverageCommandOptions {
   readonly workers?: number;
   readonly progress?: boolean;
   readonly resume?: boolean;
+  readonly shard?: ShardSpec;
 }
 
 const FLAGS = {
+  ...JOB_FLAGS,
   'true POI range': '--mu-range',
   seed: '--seed',
-  workers: '--workers',
   'pseudo-experiments': '--pseudo-experiments',
   'belt points': '--belt-points',
   'belt toys': '--belt-toys',
-  resume: '--resume',
   'true value': '--true',
   'interval level': '--level',
 };
 
 /**
- * Runs the coverage job and returns the JSON printed on stdout.
+ * Runs the coverage job; returns the JSON printed on stdout and the exit code.
  *
  * @example
  * ```ts
- * const json = await coverageCommand(ws, 'meas', { workspace: 'ws.json', patches: [] }, options);
- * json.coverage; json.score;
+ * const r = await coverageCommand(ws, 'meas', { workspace: 'ws.json', patches: [] }, options);
+ * if (r.kind === 'results') r.json.coverage;
  * ```
  */
-export async function coverageCommand(workspace: Workspace, measurement: string, inputs: { workspace: string; patches: readonly string[] }, o: CoverageCommandOptions) {
-  return withFlagNames(FLAGS, async () => {
-    const workers = o.workers ?? defaultWorkerCount();
-    const r = await runCoverageJob({
+export async function coverageCommand(workspace: Workspace, measurement: string, inputs: { workspace: string; patches: readonly string[] }, o: CoverageCommandOptions): Promise<JobOutcome> {
+  return withFlagNames(FLAGS, () =>
+    runCoverageJob({
       workspace,
       measurement,
       inputs,
@@ -63,29 +65,10 @@ export async function coverageCommand(workspace: Workspace, measurement: string,
       beltPoints: o.beltPoints,
       beltToys: o.beltToys,
       out: o.out,
-      workers,
+      workers: o.workers ?? defaultWorkerCount(),
       progress: o.progress,
       resume: o.resume,
-    });
-    const s = r.summary;
-    return {
-      interval: r.method,
-      pseudo_experiments: s.n,
-      failed: s.failures,
-      coverage: s.coverage,
-      coverage_error: s.coverageError,
-      band: s.band,
-      in_band: s.inBand,
-      mean_width: s.meanWidth,
-      median_width: s.medianWidth,
-      score: s.score,
-      one_sided: s.oneSided,
-      pull_mean: s.pullMean,
-      pull_std: s.pullStd,
-      out: r.out,
-      workers,
-      units: r.units,
-      seconds: r.seconds,
-    };
-  });
+      shard: o.shard,
+    }),
+  );
 }

@@ -3,6 +3,8 @@
  * translation of library places into CLI flags.
  */
 import { InputError } from '../stats/errors.js';
+import { parseIndexList } from '../parallel/ranges.js';
+import { parseShard, type ShardSpec } from '../parallel/shards.js';
 
 /** The calculators of `cls` and `limit`. */
 export const CALCULATORS = ['asymptotics', 'toybased'] as const;
@@ -16,6 +18,19 @@ export function parsePositiveInteger(flag: string) {
     return x;
   };
 }
+
+/** A commander parser of `--shard i/N` (0 <= i < N). */
+export function parseShardOption(flag = '--shard') {
+  return (value: string): ShardSpec => parseShard(value, flag);
+}
+
+/** A commander parser of a list of seeds: `K` (0..K-1), or ranges and values `100-199,250`. */
+export function parseSeedsOption(flag = '--seeds') {
+  return (value: string): number[] => parseIndexList(value, flag);
+}
+
+/** The library places of the job machinery (`src/parallel`) and their CLI flags. */
+export const JOB_FLAGS: Readonly<Record<string, string>> = { workers: '--workers', shard: '--shard', resume: '--resume' };
 
 /** A commander parser of a seed: a non-negative integer. */
 export function parseSeed(flag = '--seed') {

@@ -1,172 +1,91 @@
 /**
- * The toy-based `cls` and `limit` of the CLI: option parsing, the worker pool, the progress bar,
- * and the JSON they print (pyhf's keys, plus Monte Carlo errors and failure counts).
+ * The long `cls` and `limit` commands as jobs of units (`src/jobs/`): toy-based CLs and limit
+ * scans, asymptotic limit scans on workers, and signal grids (`limit --patchset`). Option
+ * translation (library places to CLI flags) and the defaults (workers: the cores).
  */
-import { InputError, NumericalError } from '../stats/errors.js';
-import { withFlagNames } from './options.js';
-import { ToyCalculator, type ToyHypotestResult, type ToyStreamResult, type ToyTestStatistic } from '../stats/inference/toy-calculator.js';
+import { InputError } from '../stats/errors.js';
 import type { TestStatistic } from '../stats/inference/test-statistics.js';
-import type { HistFactoryModel, ModelData } from '../stats/model/model.js';
-import type { Workspace } from '../stats/workspace/spec.js';
-import { checkWorkerCount, defaultWorkerCount, executorToyRunner, openExecutor } from '../parallel/pool.js';
-import { progressBar } from '../parallel/progress.js';
-import { modelSource } from '../parallel/tasks.js';
+import type { ToyTestStatistic } from '../stats/inference/toy-calculator.js';
+import type { PatchSet, Workspace } from '../stats/workspace/spec.js';
+import { checkWorkerCount, defaultWorkerCount } from '../parallel/pool.js';
+import type { ShardSpec } from '../parallel/shards.js';
+import { finalizePatchset, patchsetJob } from '../jobs/patchset-job.js';
+import { runJob, type JobOutcome } from '../jobs/run.js';
+import { finalizeScan, scanJob } from '../jobs/scan-job.js';
+import { finalizeToys, toyJob } from '../jobs/toy-job.js';
+import { JOB_FLAGS, withFlagNames } from './options.js';
+
+/** How a long command runs: workers, output folder, shard, resume, progress. */
+export interface JobCommandOptions {
+  readonly workers?: number;
+  readonly progress?: boolean;
+  readonly out?: string;
+  readonly shard?: ShardSpec;
+  readonly resume?: boolean;
+}
 
 /** Options of the toy-based commands. */
-export interface ToyCommandOptions {
+export interface ToyCommandOptions extends JobCommandOptions {
   readonly testStat: ToyTestStatistic;
   readonly ntoys: number;
   readonly seed: number;
-  readonly workers?: number;
-  readonly progress?: boolean;
 }
 
-const FLAGS = { seed: '--seed', ntoys: '--ntoys', workers: '--workers', 'test statistic': '--test-stat', 'tested POI value': '--test-poi' };
+const FLAGS = { ...JOB_FLAGS, seed: '--seed', ntoys: '--ntoys', 'test statistic': '--test-stat', 'tested POI value': '--test-poi' };
 
-function streamJson(s: ToyStreamResult) {
-  return { toys: s.distribution.size, failed: s.failures.count, failures: s.failures.byReason, full_multistart_refits: s.escalated };
-}
+type Inputs = { readonly workspace: string; readonly patches: readonly string[] };
 
-/** The JSON of a toy hypotest: pyhf's keys first. */
-export function toyHypotestJson(r: ToyHypotestResult, workers: number) {
-  return {
-    CLs_obs: r.clsObs,
-    CLs_exp: r.clsExp,
-    CLsb_obs: r.clsbObs,
-    CLb_obs: r.clbObs,
-    teststat_obs: r.teststatObs,
-    CLs_obs_error: r.errors.clsObs,
-    CLs_exp_error: r.errors.clsExp,
-    CLsb_obs_error: r.errors.clsbObs,
-    CLb_obs_error: r.errors.clbObs,
-    calculator: 'toybased',
-    test_stat: r.testStat,
-    poi_test: r.poiTest,
-    ntoys: r.ntoys,
-    seed: r.seed,
-    workers,
-    signal_plus_background: streamJson(r.signalPlusBackground),
-    background: streamJson(r.backgroundOnly),
-  };
-}
-
-async function withCalculator<T>(
-  workspace: Workspace,
-  measurement: string,
-  model: HistFactoryModel,
-  data: ModelData,
-  options: ToyCommandOptions,
-  total: number,
-  fn: (calc: ToyCalculator, workers: number) => Promise<T>,
-): Promise<T> {
-  return withFlagNames(FLAGS, async () => {
-    const workers = options.workers ?? defaultWorkerCount();
-    checkWorkerCount(workers);
-    const executor = openExecutor(workers);
-    const bar = progressBar(options.progress, 'toys', total);
-    let offset = 0;
-    let last = 0;
-    try {
-      const calc = new ToyCalculator(model, data, {
-        testStat: options.testStat,
-        ntoys: options.ntoys,
-        seed: options.seed,
-        runner: executorToyRunner(executor, modelSource(workspace, { measurement })),
-        onProgress: (done, t) => {
-          if (done === 0 && last > 0) offset += t;
-          last = done;
-          bar.update(offset + done);
-        },
-      });
-      return await fn(calc, workers);
-    } finally {
-      bar.stop();
-      await executor.close();
-    }
-  });
+function runOptions(o: JobCommandOptions, started: number) {
+  const workers = o.workers ?? defaultWorkerCount();
+  checkWorkerCount(workers);
+  if (o.shard && o.out === undefined) throw new InputError('argument', '--shard', 'needs --out DIR (shards write under DIR/shards/, and diffinfer merge DIR combines them)');
+  if (o.resume && o.out === undefined) throw new InputError('argument', '--resume', 'needs --out DIR (the folder of the run to resume)');
+  return { workers, out: o.out, shard: o.shard, resume: o.resume, progress: o.progress, started };
 }
 
 /**
- * `diffinfer cls --calculator toybased`: one toy-based hypotest.
+ * `diffinfer cls --calculator toybased` (`kind: 'cls'`, one POI value) and `diffinfer limit
+ * --calculator toybased --scan` (`kind: 'limit'`).
  *
  * @example
  * ```ts
- * const json = await toyCls(ws, 'meas', model, data, 1, { testStat: 'qtilde', ntoys: 2000, seed: 0 });
- * json.CLs_obs; json.CLs_obs_error;
+ * const r = await toyCommand(ws, 'meas', { workspace: 'ws.json', patches: [] }, 'cls', [1], { testStat: 'qtilde', ntoys: 2000, seed: 0 });
+ * if (r.kind === 'results') r.json; // { CLs_obs, CLs_exp, CLs_obs_error, ... }
  * ```
  */
-export async function toyCls(workspace: Workspace, measurement: string, model: HistFactoryModel, data: ModelData, mu: number, options: ToyCommandOptions) {
-  return withCalculator(workspace, measurement, model, data, options, 2 * options.ntoys, async (calc, workers) => toyHypotestJson(await calc.hypotest(mu), workers));
+export async function toyCommand(workspace: Workspace, measurement: string, inputs: Inputs, kind: 'cls' | 'limit', points: readonly number[], o: ToyCommandOptions & { level?: number }): Promise<JobOutcome> {
+  const started = performance.now();
+  if (kind === 'limit' && o.testStat === 'q0') throw new InputError('argument', '--test-stat', 'q0 is a discovery test, not an upper limit');
+  return withFlagNames(FLAGS, () => {
+    const run = runOptions(o, started);
+    return runJob(toyJob({ workspace, measurement, inputs, kind, points, testStat: o.testStat, ntoys: o.ntoys, seed: o.seed, level: o.level }), run, finalizeToys);
+  });
 }
 
 /**
- * The first downward crossing of `level` by `values` (CLs at ascending `points`), by linear
- * interpolation between neighbouring points (as pyhf's `linear_grid_scan`).
- *
- * @throws NumericalError naming `label` when there is no crossing.
+ * `diffinfer limit --scan LO:HI:N` with the asymptotic calculator as a job: the scan points as
+ * units (a fresh calculator per point, so the numbers do not depend on workers or shards).
  */
-export function scanCrossing(points: readonly number[], values: readonly number[], level: number, label: string): number {
-  for (let i = 0; i + 1 < values.length; i++) {
-    const a = values[i] - level;
-    const b = values[i + 1] - level;
-    if (a === 0) return points[i];
-    if (a > 0 && b <= 0) return points[i] + ((points[i + 1] - points[i]) * a) / (a - b);
-  }
-  throw new NumericalError(`${label} does not cross ${level} in the scan [${points[0]}, ${points[points.length - 1]}]; widen the scan`);
+export async function scanCommand(workspace: Workspace, measurement: string, inputs: Inputs, points: readonly number[], o: JobCommandOptions & { testStat: TestStatistic; level: number }): Promise<JobOutcome> {
+  const started = performance.now();
+  return withFlagNames(FLAGS, () => runJob(scanJob({ workspace, measurement, inputs, points, testStat: o.testStat, level: o.level }), runOptions(o, started), finalizeScan));
 }
 
 /**
- * `diffinfer limit --scan LO:HI:N --workers W` with the asymptotic calculator: the scan points
- * as independent tasks (a fresh calculator per point, so the numbers do not depend on W).
+ * `diffinfer limit WS --patchset SET.json`: the limit of every patch of a patchset, one unit
+ * per patch; `results.json` and `report.md` in `--out`.
  */
-export async function parallelAsymptoticScan(
+export async function patchsetCommand(
   workspace: Workspace,
+  label: string,
   measurement: string,
-  data: ModelData,
-  scan: readonly number[],
-  level: number,
-  testStat: TestStatistic,
-  workers: number,
-) {
-  return withFlagNames(FLAGS, async () => {
-    checkWorkerCount(workers);
-    const points = [...scan].sort((a, b) => a - b);
-    const executor = openExecutor(workers);
-    try {
-      const source = modelSource(workspace, { measurement });
-      const tests = await executor.map('scan-point', points.map((poiTest) => ({ model: source, data, poiTest, options: { testStat } })));
-      const obs = scanCrossing(points, tests.map((t) => t.clsObs), level, 'observed CLs');
-      const exp = [0, 1, 2, 3, 4].map((k) => scanCrossing(points, tests.map((t) => t.clsExp[k]), level, `expected (${[-2, -1, 0, 1, 2][k]} sigma) CLs`));
-      return { obs, exp };
-    } finally {
-      await executor.close();
-    }
-  });
-}
-
-/**
- * `diffinfer limit --calculator toybased --scan LO:HI:N`: a toy hypotest at each scan point (the
- * same toys at every point: common random numbers) and the level crossings by linear
- * interpolation between neighbouring points, observed and for each member of the expected band.
- */
-export async function toyLimit(workspace: Workspace, measurement: string, model: HistFactoryModel, data: ModelData, scan: readonly number[], level: number, options: ToyCommandOptions) {
-  if (options.testStat === 'q0') throw new InputError('argument', '--test-stat', 'q0 is a discovery test, not an upper limit');
-  const points = [...scan].sort((a, b) => a - b);
-  return withCalculator(workspace, measurement, model, data, options, 2 * options.ntoys * points.length, async (calc, workers) => {
-    const tests: ToyHypotestResult[] = [];
-    for (const mu of points) tests.push(await calc.hypotest(mu));
-    const cross = (values: number[], label: string) => scanCrossing(points, values, level, `${label} toy CLs`);
-    const obs = cross(tests.map((t) => t.clsObs), 'observed');
-    const exp = [0, 1, 2, 3, 4].map((k) => cross(tests.map((t) => t.clsExp[k]), `expected (${[-2, -1, 0, 1, 2][k]} sigma)`));
-    return {
-      obs,
-      exp,
-      calculator: 'toybased',
-      test_stat: options.testStat,
-      ntoys: options.ntoys,
-      seed: options.seed,
-      workers,
-      scan: tests.map((t) => ({ poi_test: t.poiTest, CLs_obs: t.clsObs, CLs_obs_error: t.errors.clsObs, CLs_exp: t.clsExp, CLs_exp_error: t.errors.clsExp, failed: t.signalPlusBackground.failures.count + t.backgroundOnly.failures.count })),
-    };
-  });
+  patchset: PatchSet,
+  inputs: Inputs & { readonly patchset: string },
+  o: JobCommandOptions & { testStat: TestStatistic; level: number; scan?: readonly number[] },
+): Promise<JobOutcome> {
+  const started = performance.now();
+  if (patchset.patches.length === 0) throw new InputError('patch', inputs.patchset, 'holds no patches');
+  return withFlagNames(FLAGS, () =>
+    runJob(patchsetJob({ workspace, label, measurement, patchset, inputs, testStat: o.testStat, level: o.level, scan: o.scan }), runOptions(o, started), finalizePatchset),
+  );
 }

@@ -1,11 +1,12 @@
 /**
- * A coverage run on a workspace as a job of independent units: the Neyman belt's blocks (one true
- * mu of the grid, a range of pseudo-experiments) and the coverage blocks (a range of
- * pseudo-experiments), in a fixed order, each seeded from its identity. Units run on an executor
- * (in-process or worker threads); each finished unit is written atomically to
- * `DIR/units/<id>.json`, so an interrupted run keeps what finished and `resume` runs only the
- * missing units; `results.json` is written last (with `report.md` and the plots before it), each
- * file whole or absent.
+ * A coverage run on a workspace as a job of independent units (`src/parallel/job.ts`): for the
+ * Neyman construction the belt's blocks (one true mu of the grid, a range of its
+ * pseudo-experiments) and the estimate blocks (mu^ of a range of coverage pseudo-experiments),
+ * for the profile interval the coverage blocks; in a fixed order, each seeded from its identity.
+ * No unit needs another, so any number of workers or shards computes the same numbers. Each
+ * finished unit is written atomically to `DIR/units/` (or `DIR/shards/<shard>/`); the final step
+ * ({@link finalizeCoverage}, also run by `diffinfer merge`) reads every unit and writes
+ * `report.md`, the plots and `results.json` (last), each file whole or absent.
  *
  * Node-only (files, worker threads).
  */
@@ -13,12 +14,12 @@ import { join } from 'node:path';
 import { InputError } from '../stats/errors.js';
 import {
   checkPseudoExperimentConfig,
+  neymanCoverageRecord,
   summariseCoverage,
   type BeltBlockResult,
   type CoverageBlockResult,
   type CoverageFailure,
   type CoverageRecord,
-  type CoverageSummary,
   type IntervalMethod,
   type NuisanceMode,
   type PseudoExperimentConfig,
@@ -30,14 +31,16 @@ import { writeFileAtomic } from '../stats/io.js';
 import { normalCdf } from '../stats/math/special.js';
 import { buildModel, observedData, type HistFactoryModel } from '../stats/model/model.js';
 import type { Workspace } from '../stats/workspace/spec.js';
-import { checkWorkerCount, openExecutor, type Executor } from '../parallel/pool.js';
-import { progressBar } from '../parallel/progress.js';
+import { checkWorkerCount, type Executor } from '../parallel/pool.js';
+import { requireDone, type FinalizeInput, type UnitJob } from '../parallel/job.js';
+import type { ShardSpec } from '../parallel/shards.js';
 import { modelSource, type ModelSource } from '../parallel/tasks.js';
-import { UnitStore } from '../parallel/units.js';
+import type { NeymanEstimateBlockResult } from './neyman-estimates.js';
 import { writeCoverageReport } from './coverage-report.js';
+import { runJob, type JobOutcome } from './run.js';
 
-/** Options of a coverage run. */
-export interface CoverageJobOptions {
+/** What defines a coverage run (its numbers depend on nothing else). */
+export interface CoverageJobSpec {
   readonly workspace: Workspace;
   readonly measurement: string;
   /** What the workspace was loaded from (recorded in results.json). */
@@ -54,30 +57,29 @@ export interface CoverageJobOptions {
   /** Grid points and pseudo-experiments per point of the Neyman belt. */
   readonly beltPoints: number;
   readonly beltToys: number;
-  readonly out: string;
-  readonly workers: number;
-  readonly progress?: boolean;
-  /** Keep the finished units in `out` (same options required) and run only the others. */
-  readonly resume?: boolean;
   /** Pseudo-experiments per coverage unit (default 25) and per belt unit (default 50). */
   readonly blockSize?: number;
   readonly beltBlockSize?: number;
+}
+
+/** Options of a coverage run: the spec and how it runs. */
+export interface CoverageJobOptions extends CoverageJobSpec {
+  readonly out: string;
+  readonly workers: number;
+  readonly progress?: boolean;
+  /** Keep the finished units in `out` (same options required) and run only the missing or failed ones. */
+  readonly resume?: boolean;
+  /** Run only this shard's units (under `out/shards/`); `diffinfer merge out` writes the results. */
+  readonly shard?: ShardSpec;
   /** Run the units on this executor (not closed here) instead of opening one for `workers`. */
   readonly executor?: Executor;
 }
 
-/** What a coverage run returns (and prints as JSON). */
-export interface CoverageJobResult {
-  readonly summary: CoverageSummary;
-  readonly method: IntervalMethod;
-  readonly out: string;
-  readonly units: { readonly total: number; readonly reused: number };
-  readonly seconds: number;
-}
-
-interface Unit {
+/** A unit of a coverage run. */
+export interface CoverageUnit {
   readonly id: string;
-  readonly kind: 'belt' | 'coverage';
+  readonly kind: 'belt' | 'coverage' | 'estimates';
+  /** The belt's grid value (belt units). */
   readonly mu?: number;
   readonly start: number;
   readonly count: number;
@@ -119,8 +121,8 @@ export function beltGrid(model: HistFactoryModel, truth: ArrayLike<number>, muRa
   return Array.from({ length: points }, (_, k) => lo + ((hi - lo) * k) / (points - 1));
 }
 
-function unitsOf(o: CoverageJobOptions, grid: readonly number[]): Unit[] {
-  const units: Unit[] = [];
+function unitsOf(o: CoverageJobSpec, grid: readonly number[]): CoverageUnit[] {
+  const units: CoverageUnit[] = [];
   const bb = o.beltBlockSize ?? 50;
   if (o.method === 'neyman') {
     grid.forEach((mu, k) => {
@@ -128,125 +130,176 @@ function unitsOf(o: CoverageJobOptions, grid: readonly number[]): Unit[] {
     });
   }
   const cb = o.blockSize ?? 25;
-  for (let start = 0; start < o.pseudoExperiments; start += cb) units.push({ id: `coverage-${String(start).padStart(7, '0')}`, kind: 'coverage', start, count: Math.min(cb, o.pseudoExperiments - start) });
+  const kind = o.method === 'neyman' ? 'estimates' : 'coverage';
+  for (let start = 0; start < o.pseudoExperiments; start += cb) units.push({ id: `${kind}-${String(start).padStart(7, '0')}`, kind, start, count: Math.min(cb, o.pseudoExperiments - start) });
   return units;
 }
 
-/** JSON of a belt unit (typed arrays as arrays, NaN as null) and back. */
-function beltToJson(r: BeltBlockResult) {
-  return { ...r, estimates: Array.from(r.estimates, (x) => (Number.isNaN(x) ? null : x)) };
-}
-function beltFromJson(j: ReturnType<typeof beltToJson>): BeltBlockResult {
-  return { ...j, estimates: Float64Array.from(j.estimates, (x) => (x === null ? NaN : x)) };
+/** The configuration of a coverage run as its manifest records it (JSON; the final step reads only this and the units). */
+interface CoverageConfig {
+  readonly format: 'diffinfer-coverage-units/2';
+  readonly model: string;
+  readonly inputs: { readonly workspace: string; readonly patches: readonly string[]; readonly measurement: string };
+  readonly options: Record<string, unknown>;
+  readonly poi: string;
+  readonly truth: { readonly source: string; readonly values: Record<string, number>; readonly held: readonly string[] };
+  readonly pseudo: PseudoExperimentConfig;
+  readonly method: IntervalMethod;
+  readonly level: number;
+  readonly mu_range: readonly [number, number];
+  readonly grid: readonly number[];
 }
 
 /**
- * Runs a coverage job and writes `results.json`, `report.md` and `plots/` under `out`.
+ * The units of a coverage run and how each runs (a `UnitJob` for `runJob` / `runJobUnits`):
+ * builds the model, the true values (a fit when not given) and, for Neyman, the belt's grid.
+ *
+ * @throws InputError for bad options (naming the library place: "pseudo-experiments",
+ *   "true POI range", "true value NAME", "belt points", ...).
+ */
+export function coverageJob(o: CoverageJobSpec): UnitJob<CoverageUnit, unknown> {
+  if (!Number.isSafeInteger(o.pseudoExperiments) || o.pseudoExperiments < 1) throw new InputError('argument', 'pseudo-experiments', `must be a positive integer, got ${o.pseudoExperiments}`);
+  const model = buildModel(o.workspace, { measurement: o.measurement });
+  const truth = trueParameters(model, o.workspace, o.truth);
+  const pseudo: PseudoExperimentConfig = { seed: o.seed, muRange: [o.muRange[0], o.muRange[1]], truth: Array.from(truth.values), nuisances: o.nuisances, keep: truth.keep };
+  checkPseudoExperimentConfig(model, pseudo);
+  if (o.method === 'neyman' && !(Number.isSafeInteger(o.beltPoints) && o.beltPoints >= 3)) throw new InputError('argument', 'belt points', `must be an integer >= 3, got ${o.beltPoints}`);
+  if (o.method === 'neyman' && !(Number.isSafeInteger(o.beltToys) && o.beltToys >= 2)) throw new InputError('argument', 'belt toys', `must be an integer >= 2, got ${o.beltToys}`);
+  const source: ModelSource = modelSource(o.workspace, { measurement: o.measurement });
+  const grid = o.method === 'neyman' ? beltGrid(model, truth.values, o.muRange, o.beltPoints) : [];
+  const units = unitsOf(o, grid);
+  const named = (values: ArrayLike<number>) => Object.fromEntries(model.parameterNames.map((n, i) => [n, values[i]]));
+  const config: CoverageConfig = {
+    format: 'diffinfer-coverage-units/2',
+    model: source.key,
+    inputs: { ...o.inputs, measurement: o.measurement },
+    options: {
+      pseudo_experiments: o.pseudoExperiments,
+      seed: o.seed,
+      mu_range: o.muRange,
+      interval: o.method,
+      nuisances: o.nuisances,
+      level: o.level,
+      belt_points: o.method === 'neyman' ? o.beltPoints : undefined,
+      belt_toys: o.method === 'neyman' ? o.beltToys : undefined,
+      block_size: o.blockSize ?? 25,
+      belt_block_size: o.method === 'neyman' ? (o.beltBlockSize ?? 50) : undefined,
+    },
+    poi: model.poiName,
+    truth: { source: truth.source, values: named(truth.values), held: truth.keep.map((i) => model.parameterNames[i]) },
+    pseudo,
+    method: o.method,
+    level: o.level,
+    mu_range: [o.muRange[0], o.muRange[1]],
+    grid,
+  };
+  return {
+    command: 'coverage',
+    config: JSON.parse(JSON.stringify(config)) as Record<string, unknown>,
+    units,
+    progressLabel: 'pseudo-experiments',
+    weight: (u) => u.count,
+    run: (u, executor) => {
+      if (u.kind === 'belt') return executor.run('belt-block', { model: source, block: { config: pseudo, mu: u.mu!, start: u.start, count: u.count } });
+      if (u.kind === 'estimates') return executor.run('coverage-estimates', { model: source, block: { config: pseudo, start: u.start, count: u.count } });
+      return executor.run('coverage-block', { model: source, block: { config: pseudo, start: u.start, count: u.count, method: 'profile', level: o.level } });
+    },
+  };
+}
+
+/**
+ * The final step of a coverage run (also `diffinfer merge`): the belt from the belt units, the
+ * records (profile: as computed; Neyman: each estimate through the belt), the summary; writes
+ * `report.md`, `plots/` and `results.json` under `out` and returns what `diffinfer coverage`
+ * prints.
+ *
+ * @throws NumericalError when a unit failed (listing them; `--resume` reruns them).
+ */
+export function finalizeCoverage(input: FinalizeInput<unknown>) {
+  const c = input.config as unknown as CoverageConfig;
+  const outputs = requireDone(input.records, 'the coverage results');
+  const byKind = (kind: string) => outputs.filter((_, i) => input.units[i].startsWith(`${kind}-`));
+  let belt: NeymanBelt | undefined;
+  let beltFailures: CoverageFailure[] = [];
+  let records: CoverageRecord[];
+  let failures: CoverageFailure[];
+  if (c.method === 'neyman') {
+    const blocks = byKind('belt') as BeltBlockResult[];
+    const samples = c.grid.map((mu) => ({
+      mu,
+      estimates: blocks.filter((b) => b.mu === mu).flatMap((b) => Array.from(b.estimates).filter((x) => !Number.isNaN(x))),
+    }));
+    beltFailures = blocks.flatMap((b) => b.failures);
+    belt = neymanBelt(samples, { confidence: 2 * normalCdf(Math.sqrt(c.level)) - 1 });
+    const estimates = byKind('estimates') as NeymanEstimateBlockResult[];
+    records = estimates.flatMap((b) => b.estimates.filter((e) => e.estimate !== null).map((e) => neymanCoverageRecord(belt!, e.index, e.mu, e.estimate!)));
+    failures = estimates.flatMap((b) => b.failures);
+  } else {
+    const blocks = byKind('coverage') as CoverageBlockResult[];
+    records = blocks.flatMap((b) => b.records);
+    failures = blocks.flatMap((b) => b.failures);
+  }
+  const summary = summariseCoverage(records, failures.length, c.mu_range);
+  const { block_size: _b, belt_block_size: _bb, ...options } = c.options;
+  void _b;
+  void _bb;
+  const results = {
+    format: 'diffinfer-coverage/1',
+    inputs: c.inputs,
+    options,
+    poi: c.poi,
+    truth: c.truth,
+    summary,
+    belt: belt ? { ...belt, failures: beltFailures.length } : undefined,
+    records,
+    failures,
+    belt_failures: beltFailures,
+    timing: input.timing,
+  };
+  if (input.out !== undefined) {
+    writeCoverageReport(input.out, results, summary, records, belt);
+    writeFileAtomic(join(input.out, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+  }
+  const json = {
+    interval: c.method,
+    pseudo_experiments: summary.n,
+    failed: summary.failures,
+    coverage: summary.coverage,
+    coverage_error: summary.coverageError,
+    band: summary.band,
+    in_band: summary.inBand,
+    mean_width: summary.meanWidth,
+    median_width: summary.medianWidth,
+    score: summary.score,
+    one_sided: summary.oneSided,
+    pull_mean: summary.pullMean,
+    pull_std: summary.pullStd,
+    out: input.out,
+    workers: input.timing.workers,
+    units: { total: input.timing.units, reused: input.timing.reused_units },
+    seconds: input.timing.seconds,
+  };
+  return { json, code: 0 };
+}
+
+/** What `diffinfer coverage` prints (the summary of {@link finalizeCoverage}). */
+export type CoverageJson = ReturnType<typeof finalizeCoverage>['json'];
+
+/**
+ * Runs a coverage job: every unit and the final step (`results.json`, `report.md`, `plots/`
+ * under `out`), or with `shard` that shard's units only.
  *
  * @example
  * ```ts
  * const r = await runCoverageJob({ workspace, measurement: 'meas', inputs: { workspace: 'ws.json', patches: [] },
  *   pseudoExperiments: 1000, seed: 1, muRange: [0.1, 3], method: 'profile', nuisances: 'prior', level: 1,
  *   beltPoints: 12, beltToys: 200, out: 'runs/coverage', workers: 2 });
- * r.summary.coverage; r.summary.score;
+ * if (r.kind === 'results') r.json.coverage;
  * ```
  */
-export async function runCoverageJob(o: CoverageJobOptions): Promise<CoverageJobResult> {
-  const t0 = performance.now();
+export async function runCoverageJob(o: CoverageJobOptions): Promise<JobOutcome<CoverageJson>> {
+  const started = performance.now();
   checkWorkerCount(o.workers);
-  if (!Number.isSafeInteger(o.pseudoExperiments) || o.pseudoExperiments < 1) throw new InputError('argument', 'pseudo-experiments', `must be a positive integer, got ${o.pseudoExperiments}`);
-  const model = buildModel(o.workspace, { measurement: o.measurement });
-  const truth = trueParameters(model, o.workspace, o.truth);
-  const config: PseudoExperimentConfig = { seed: o.seed, muRange: [o.muRange[0], o.muRange[1]], truth: Array.from(truth.values), nuisances: o.nuisances, keep: truth.keep };
-  checkPseudoExperimentConfig(model, config);
-  if (o.method === 'neyman' && !(Number.isSafeInteger(o.beltPoints) && o.beltPoints >= 3)) throw new InputError('argument', 'belt points', `must be an integer >= 3, got ${o.beltPoints}`);
-  if (o.method === 'neyman' && !(Number.isSafeInteger(o.beltToys) && o.beltToys >= 2)) throw new InputError('argument', 'belt toys', `must be an integer >= 2, got ${o.beltToys}`);
-  const source: ModelSource = modelSource(o.workspace, { measurement: o.measurement });
-  const grid = o.method === 'neyman' ? beltGrid(model, truth.values, o.muRange, o.beltPoints) : [];
-  const units = unitsOf(o, grid);
-  const fingerprint = {
-    format: 'diffinfer-coverage-units/1',
-    model: source.key,
-    config,
-    method: o.method,
-    level: o.level,
-    grid,
-    beltToys: o.method === 'neyman' ? o.beltToys : 0,
-    units: units.map((u) => u.id),
-  };
-  const done = UnitStore.open(join(o.out, 'units'), fingerprint, o.resume === true);
-  const reused = units.filter((u) => done.has(u.id)).length;
-  const toys = (us: readonly Unit[]) => us.reduce((n, u) => n + u.count, 0);
-  const bar = progressBar(o.progress, 'pseudo-experiments', toys(units));
-  let progressed = toys(units.filter((u) => done.has(u.id)));
-  bar.update(progressed);
-  const executor: Executor = o.executor ?? openExecutor(o.workers);
-  try {
-    const runUnits = async <R>(kind: Unit['kind'], payload: (u: Unit) => unknown, toJson: (r: R) => unknown, fromJson: (j: never) => R): Promise<R[]> => {
-      const mine = units.filter((u) => u.kind === kind);
-      const pending = mine.filter((u) => !done.has(u.id));
-      const task = kind === 'belt' ? 'belt-block' : 'coverage-block';
-      // each unit is written (atomically) as it finishes: an interrupted run keeps it for --resume
-      await executor.map(task, pending.map(payload) as never[], (i, result) => {
-        const u = pending[i];
-        done.put(u.id, toJson(result as R));
-        progressed += u.count;
-        bar.update(progressed);
-      });
-      // every unit, reused or new, in the fixed order
-      return mine.map((u) => fromJson(done.get(u.id) as never));
-    };
-    let belt: NeymanBelt | undefined;
-    let beltFailures: CoverageFailure[] = [];
-    if (o.method === 'neyman') {
-      const blocks = await runUnits<BeltBlockResult>('belt', (u) => ({ model: source, block: { config, mu: u.mu!, start: u.start, count: u.count } }), beltToJson, beltFromJson);
-      const samples = grid.map((mu) => ({
-        mu,
-        estimates: blocks.filter((b) => b.mu === mu).flatMap((b) => Array.from(b.estimates).filter((x) => !Number.isNaN(x))),
-      }));
-      beltFailures = blocks.flatMap((b) => b.failures);
-      belt = neymanBelt(samples, { confidence: 2 * normalCdf(Math.sqrt(o.level)) - 1 });
-    }
-    const blocks = await runUnits<CoverageBlockResult>(
-      'coverage',
-      (u) => ({ model: source, block: { config, start: u.start, count: u.count, method: o.method, level: o.level, belt } }),
-      (r) => r,
-      (j) => j,
-    );
-    bar.stop();
-    const records: CoverageRecord[] = blocks.flatMap((b) => b.records);
-    const failures: CoverageFailure[] = blocks.flatMap((b) => b.failures);
-    const summary = summariseCoverage(records, failures.length, o.muRange);
-    const seconds = (performance.now() - t0) / 1000;
-    const named = (values: ArrayLike<number>) => Object.fromEntries(model.parameterNames.map((n, i) => [n, values[i]]));
-    const results = {
-      format: 'diffinfer-coverage/1',
-      inputs: { ...o.inputs, measurement: o.measurement },
-      options: {
-        pseudo_experiments: o.pseudoExperiments,
-        seed: o.seed,
-        mu_range: o.muRange,
-        interval: o.method,
-        nuisances: o.nuisances,
-        level: o.level,
-        belt_points: o.method === 'neyman' ? o.beltPoints : undefined,
-        belt_toys: o.method === 'neyman' ? o.beltToys : undefined,
-      },
-      poi: model.poiName,
-      truth: { source: truth.source, values: named(truth.values), held: truth.keep.map((i) => model.parameterNames[i]) },
-      summary,
-      belt: belt ? { ...belt, failures: beltFailures.length } : undefined,
-      records,
-      failures,
-      belt_failures: beltFailures,
-      timing: { seconds, workers: o.workers, units: units.length, reused_units: reused },
-    };
-    writeCoverageReport(o.out, results, summary, records, belt);
-    writeFileAtomic(join(o.out, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
-    return { summary, method: o.method, out: o.out, units: { total: units.length, reused }, seconds };
-  } finally {
-    bar.stop();
-    if (!o.executor) await executor.close();
-  }
+  const job = coverageJob(o);
+  return runJob(job, { out: o.out, shard: o.shard, workers: o.workers, resume: o.resume, progress: o.progress, executor: o.executor, started }, finalizeCoverage);
 }
-

@@ -13,6 +13,7 @@ import { writePlot } from '../../experiments/report/plots.js';
 import { TARGET_COVERAGE, type CoverageRecord, type CoverageSummary } from '../stats/inference/coverage.js';
 import type { NeymanBelt } from '../stats/inference/intervals.js';
 import { writeFileAtomic } from '../stats/io.js';
+import { describeTiming, type JobTiming } from '../parallel/job.js';
 
 const WIDTH = 640;
 const HEIGHT = 380;
@@ -98,7 +99,7 @@ export function coverageMarkdown(results: {
   options: Record<string, unknown>;
   poi: string;
   truth: { source: string; values: Record<string, number>; held: readonly string[] };
-  timing: { seconds: number; workers: number };
+  timing: JobTiming;
 }, summary: CoverageSummary, plots: readonly string[], failures: readonly { index: number; reason: string; message: string }[]): string {
   const o = results.options;
   const lines = [
@@ -116,7 +117,7 @@ export function coverageMarkdown(results: {
     `| score -ln((w + 1e-3) f(c)) | ${f(summary.score)} |`,
     `| one-sided intervals (an end at a bound) | ${summary.oneSided} |`,
     `| pulls: mean, standard deviation | ${f(summary.pullMean, 3)}, ${f(summary.pullStd, 3)} |`,
-    `| wall time, workers | ${results.timing.seconds.toFixed(1)} s, ${results.timing.workers} |`,
+    `| wall time | ${describeTiming(results.timing)} |`,
     '',
     '## Coverage in bins of the true POI',
     '',

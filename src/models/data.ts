@@ -5,12 +5,45 @@
 import seedrandom from 'seedrandom';
 import { InputError } from '../stats/errors.js';
 
-/** Events [n, dim], row-major, with optional per-event weights [n]. */
+/**
+ * Events [n, dim], row-major, with optional per-event weights [n] (default 1) and named
+ * alternative weights [n] (e.g. `"isr:up"`, the event weights of a weight systematic).
+ */
 export interface Dataset {
   readonly x: Float32Array;
   readonly n: number;
   readonly dim: number;
   readonly weights?: Float32Array;
+  readonly weightSets?: Readonly<Record<string, Float32Array>>;
+}
+
+/** The name of the nominal weights of a dataset. */
+export const NOMINAL_WEIGHTS = 'nominal';
+
+/**
+ * The weights `name` of a dataset (`"nominal"`: its weights, or undefined when every event
+ * weighs 1).
+ *
+ * @throws RangeError when the dataset has no such weights (a bug of the caller: analyses check names).
+ * @example
+ * ```ts
+ * weightsOf(d, 'isr:up'); // Float32Array [n]
+ * ```
+ */
+export function weightsOf(d: Dataset, name: string = NOMINAL_WEIGHTS): Float32Array | undefined {
+  if (name === NOMINAL_WEIGHTS) return d.weights;
+  const w = d.weightSets?.[name];
+  if (!w) throw new RangeError(`weightsOf: the dataset has no weights "${name}" (has ${[NOMINAL_WEIGHTS, ...Object.keys(d.weightSets ?? {})].join(', ')})`);
+  return w;
+}
+
+/** The float64 sum of weights `name` of a dataset (its event count for unit weights). */
+export function sumOfWeights(d: Dataset, name: string = NOMINAL_WEIGHTS): number {
+  const w = weightsOf(d, name);
+  if (!w) return d.n;
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i];
+  return s;
 }
 
 /**
@@ -21,7 +54,7 @@ export interface Dataset {
  * const d = dataset(Float32Array.from([0, 1, 2, 3]), 2); // two events in 2D
  * ```
  */
-export function dataset(x: Float32Array, dim: number, weights?: Float32Array, where = 'dataset'): Dataset {
+export function dataset(x: Float32Array, dim: number, weights?: Float32Array, where = 'dataset', weightSets?: Readonly<Record<string, Float32Array>>): Dataset {
   if (!Number.isInteger(dim) || dim < 1) throw new InputError('argument', where, `dim must be a positive integer, got ${dim}`);
   if (x.length === 0 || x.length % dim !== 0) throw new InputError('argument', where, `has ${x.length} values, not a positive multiple of dim ${dim}`);
   const n = x.length / dim;
@@ -32,7 +65,11 @@ export function dataset(x: Float32Array, dim: number, weights?: Float32Array, wh
     if (weights.length !== n) throw new InputError('argument', where, `has ${weights.length} weights for ${n} events`);
     for (let i = 0; i < n; i++) if (!Number.isFinite(weights[i])) throw new InputError('argument', where, `weight of event ${i} is ${weights[i]}`);
   }
-  return { x, n, dim, weights };
+  for (const [name, w] of Object.entries(weightSets ?? {})) {
+    if (w.length !== n) throw new InputError('argument', `${where} weights "${name}"`, `has ${w.length} values for ${n} events`);
+    for (let i = 0; i < n; i++) if (!Number.isFinite(w[i])) throw new InputError('argument', `${where} weights "${name}"`, `weight of event ${i} is ${w[i]}`);
+  }
+  return { x, n, dim, ...(weights ? { weights } : {}), ...(weightSets && Object.keys(weightSets).length > 0 ? { weightSets } : {}) };
 }
 
 /** The state of a {@link BatchSampler}, JSON-serializable. */

@@ -1,110 +1,92 @@
 /**
- * Evaluation on hard histograms — what reports use: every event goes to one bin (argmax of the
- * logits, or the fixed edges of the score), templates are filled with the analysis weights
- * from the whole dataset, and the interval width is computed by the float64 engine.
+ * Evaluation on hard histograms — what validation, reports and exports use: every event goes to
+ * one bin (fill.ts `hardTemplates`), bins the template model cannot use are merged into a
+ * neighbour by the export's rule (`mergeDegenerateBins` of src/stats/templates: no expected
+ * events, or a histosys that would make a rate negative), and the widths, CLs and limits are
+ * computed by the float64 engine on the merged model — the model `exportWorkspace` writes, so
+ * these numbers are what `diffinfer fit/cls/limit` give on the exported workspace.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import { NumericalError } from '../stats/errors.js';
+import { upperLimit } from '../stats/inference/index.js';
 import { cramerRaoWidth, profileWidth } from '../stats/objectives/index.js';
-import { TemplateModel, type TemplateSpec } from '../stats/templates/index.js';
-import { Analysis, type VariationSource } from './analysis.js';
+import { mergeDegenerateBins, type MergedBins } from '../stats/templates/index.js';
+import type { Analysis } from './analysis.js';
 import type { Dataset } from './data.js';
+import { hardTemplates } from './fill.js';
+import type { Method } from './methods.js';
 import type { Summary } from './summary.js';
 
-/** Summary outputs of a whole dataset (optionally transformed), evaluated in chunks. */
-export function summaryOutputs(summary: Summary, d: Dataset, transform?: (x: tf.Tensor2D) => tf.Tensor2D, chunk = 50_000): Float32Array {
-  const width = summary.output.kind === 'score' ? 1 : summary.output.bins;
-  const out = new Float32Array(d.n * width);
-  for (let start = 0; start < d.n; start += chunk) {
-    const m = Math.min(chunk, d.n - start);
-    // the tensor leaves tidy and is read outside it: tidy would walk a returned typed array
-    // element by element looking for tensors (~1 us per value)
-    const y = tf.tidy(() => {
-      let x = tf.tensor2d(d.x.subarray(start * d.dim, (start + m) * d.dim), [m, d.dim]);
-      if (transform) x = transform(x);
-      return summary.apply(x);
-    });
-    out.set(y.dataSync() as Float32Array, start * width);
-    y.dispose();
-  }
-  return out;
-}
-
-/** Hard-histogram template counts (flat, in the template layout) of a summary on datasets. */
-export function hardTemplateCounts(summary: Summary, analysis: Analysis, datasets: Readonly<Record<string, Dataset>>): Float64Array {
-  const tm = analysis.templateModel;
-  const counts = new Float64Array(tm.size);
-  const cache = new Map<string, Int32Array>();
-  const binsOf = (key: string, d: Dataset, transform?: (x: tf.Tensor2D) => tf.Tensor2D) => {
-    let b = cache.get(key);
-    if (!b) {
-      b = analysis.hardBins(summaryOutputs(summary, d, transform), d.n);
-      cache.set(key, b);
-    }
-    return b;
-  };
-  const fill = (offset: number, bins: Int32Array, w: Float32Array, square = false) => {
-    for (let i = 0; i < bins.length; i++) counts[offset + bins[i]] += square ? w[i] * w[i] : w[i];
-  };
-  const need = (name: string) => {
-    const d = datasets[name];
-    if (!d) throw new RangeError(`hardTemplateCounts: no dataset "${name}" (have ${Object.keys(datasets).join(', ')})`);
-    return d;
-  };
-  for (const e of tm.layout) {
-    const s = analysis.spec.samples[e.sample];
-    const d = need(s.dataset);
-    if (e.role === 'nominal' || e.role === 'sumw2') {
-      fill(e.offset, binsOf(s.dataset, d), Analysis.eventWeights(d, s.expected), e.role === 'sumw2');
-      continue;
-    }
-    const src: VariationSource = analysis.spec.variations![`${e.sample}:${e.nuisance}`][e.role];
-    if (src.kind === 'dataset') {
-      const dv = need(src.dataset);
-      fill(e.offset, binsOf(src.dataset, dv), Analysis.eventWeights(dv, src.expected ?? s.expected));
-    } else {
-      fill(e.offset, binsOf(`${s.dataset}|${e.sample}:${e.nuisance}:${e.role}`, d, src.apply), Analysis.eventWeights(d, s.expected * (src.expectedFactor ?? 1)));
-    }
-  }
-  return counts;
-}
-
-/** The template model and counts with the bins that hold no nominal expected events removed. */
-export function withoutEmptyBins(spec: TemplateSpec, tm: TemplateModel, counts: Float64Array): { tm: TemplateModel; counts: Float64Array; kept: number[] } {
-  const B = spec.bins;
-  const kept: number[] = [];
-  for (let b = 0; b < B; b++) {
-    let total = 0;
-    for (const e of tm.layout) if (e.role === 'nominal') total += counts[e.offset + b];
-    if (total > 0) kept.push(b);
-  }
-  if (kept.length === B) return { tm, counts, kept };
-  const reduced = new TemplateModel({ ...spec, bins: kept.length });
-  const out = new Float64Array(reduced.size);
-  tm.layout.forEach((e, k) => kept.forEach((b, j) => (out[k * kept.length + j] = counts[e.offset + b])));
-  return { tm: reduced, counts: out, kept };
-}
-
-/** Interval widths of a summary evaluated on hard histograms. */
+/** Interval widths and limits of a summary evaluated on hard histograms. */
 export interface HardEvaluation {
+  /** The hard templates (flat, the analysis's slots), before merging. */
   readonly counts: Float64Array;
-  /** Cramér-Rao width of the POI (Fisher information of the Asimov likelihood). */
+  /** The merged model and counts the numbers are computed on (what the export writes). */
+  readonly merged: MergedBins;
+  /** Cramér-Rao width of the POI (Fisher information of the Asimov likelihood at POI 1). */
   readonly sigmaFisher: number;
-  /** Profile-likelihood half-width (when asked). */
+  /** Profile-likelihood half width (`Delta 2NLL = 1` on Asimov data at POI 1), when asked. */
   readonly sigmaProfile?: number;
+  /** The ends of that interval. */
+  readonly interval?: readonly [number, number];
+  /** The training method's objective at the merged counts, when a method is given. */
+  readonly objective?: number;
+  /** The expected 95% CLs upper limit on the POI (q~, Asimov data at POI 0), -2 to +2 sigma, when asked. */
+  readonly limit?: readonly number[];
+}
+
+/** Options of {@link evaluateCounts}. */
+export interface EvaluateOptions {
+  readonly profile?: boolean;
+  readonly limit?: boolean;
+  /** Evaluate this method's objective too (its value at the end of training, at hard counts). */
+  readonly method?: Method;
+  readonly testPoi?: number;
 }
 
 /**
- * Fills hard-histogram templates and computes the POI width (empty bins dropped).
+ * The numbers of hard counts of an analysis (see the module comment).
+ *
+ * @throws NumericalError when a fit fails, or when the bins cannot be merged into a usable model.
+ * @example
+ * ```ts
+ * const { sigmaFisher, sigmaProfile, limit } = evaluateCounts(analysis, hardTemplates(mlp, analysis, test), { profile: true, limit: true });
+ * ```
+ */
+export function evaluateCounts(analysis: Analysis, counts: Float64Array, options: EvaluateOptions = {}): HardEvaluation {
+  let merged: MergedBins;
+  try {
+    merged = mergeDegenerateBins(analysis.templateModel, counts);
+  } catch (e) {
+    throw new NumericalError(`the hard templates give no usable model: ${(e as Error).message}`);
+  }
+  const tm = merged.templateModel;
+  const c = merged.counts;
+  const sigmaFisher = cramerRaoWidth(tm, c).value;
+  const profile = options.profile ? profileWidth(tm, c) : undefined;
+  const objective = options.method?.loss.kind === 'head' ? options.method.loss.objective(tm, c, { testPoi: options.testPoi }).value : undefined;
+  let limit: number[] | undefined;
+  if (options.limit) {
+    const compiled = tm.compile(c);
+    limit = [...upperLimit(compiled.model, compiled.asimovData(0)).exp];
+  }
+  return {
+    counts,
+    merged,
+    sigmaFisher,
+    ...(profile ? { sigmaProfile: profile.value, interval: [profile.lower, profile.upper] as const } : {}),
+    ...(objective !== undefined ? { objective } : {}),
+    ...(limit ? { limit } : {}),
+  };
+}
+
+/**
+ * Fills hard templates of a summary on datasets and evaluates them ({@link evaluateCounts}).
  *
  * @example
  * ```ts
  * const { sigmaFisher } = evaluateHard(mlp, analysis, testDatasets);
  * ```
  */
-export function evaluateHard(summary: Summary, analysis: Analysis, datasets: Readonly<Record<string, Dataset>>, options: { profile?: boolean } = {}): HardEvaluation {
-  const counts = hardTemplateCounts(summary, analysis, datasets);
-  const reduced = withoutEmptyBins(analysis.spec.template, analysis.templateModel, counts);
-  const sigmaFisher = cramerRaoWidth(reduced.tm, reduced.counts).value;
-  const sigmaProfile = options.profile ? profileWidth(reduced.tm, reduced.counts).value : undefined;
-  return { counts, sigmaFisher, sigmaProfile };
+export function evaluateHard(summary: Summary, analysis: Analysis, datasets: Readonly<Record<string, Dataset>>, options: EvaluateOptions = {}): HardEvaluation {
+  return evaluateCounts(analysis, hardTemplates(summary, analysis, datasets), options);
 }

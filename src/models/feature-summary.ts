@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../stats/errors.js';
+import { flowFeatureTransform, type FlowFeatureOptions } from './flows/ensemble-features.js';
+import type { Flow } from './flows/flow.js';
 import type { MlpSummary } from './mlp.js';
 import type { Summary, SummaryOutput } from './summary.js';
 
@@ -32,6 +34,8 @@ export class FeatureSummary implements Summary {
   readonly inputDim: number;
   readonly output: SummaryOutput;
   readonly inputNames: readonly string[];
+  /** The flows and options of a flow-ensemble feature map ({@link FeatureSummary.fromFlows}): what a bundle saves. */
+  flowSource?: { readonly flows: Readonly<Record<string, Flow>>; readonly options: FlowFeatureOptions };
 
   constructor(
     readonly features: FeatureMap,
@@ -43,6 +47,21 @@ export class FeatureSummary implements Summary {
     this.output = head.output;
     this.inputNames = inputNames ?? Array.from({ length: features.inputDim }, (_, i) => `x${i}`);
     if (this.inputNames.length !== this.inputDim) throw new InputError('argument', 'FeatureSummary inputNames', `has ${this.inputNames.length} names, the feature map takes ${this.inputDim} inputs`);
+  }
+
+  /**
+   * A summary on flow-ensemble features (`flowFeatureTransform(flows, options)`), saveable in a
+   * bundle (bundle.ts writes the flows and the head).
+   *
+   * @example
+   * ```ts
+   * const summary = FeatureSummary.fromFlows(ens.flows, { reference: 'background' }, head, ['x0', 'x1']);
+   * ```
+   */
+  static fromFlows(flows: Readonly<Record<string, Flow>>, options: FlowFeatureOptions, head: MlpSummary, inputNames?: readonly string[]): FeatureSummary {
+    const s = new FeatureSummary(flowFeatureTransform(flows, options), head, inputNames);
+    s.flowSource = { flows, options };
+    return s;
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {

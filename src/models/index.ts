@@ -22,9 +22,56 @@ export {
   type ScheduleConfig,
   type SerializedOptimizerState,
 } from './optimizers.js';
-export { BatchSampler, dataset, gatherRows, type Dataset, type SamplerState } from './data.js';
-export { Analysis, hardBins, type AnalysisSample, type AnalysisSpec, type Binning, type VariationSource } from './analysis.js';
-export { evaluateHard, hardTemplateCounts, summaryOutputs, withoutEmptyBins, type HardEvaluation } from './evaluate.js';
-export { train, TRAIN_OBJECTIVES, type StepRecord, type TrainObjective, type TrainOptions, type TrainResult } from './trainer.js';
+export { BatchSampler, dataset, gatherRows, NOMINAL_WEIGHTS, sumOfWeights, weightsOf, type Dataset, type SamplerState } from './data.js';
+export {
+  Analysis,
+  applyTransform,
+  edgeBin,
+  hardBins,
+  type AnalysisSpec,
+  type Binning,
+  type ChannelFill,
+  type EventSource,
+  type FeatureTransform,
+  type PlanEntry,
+  type SampleSources,
+} from './analysis.js';
+export {
+  analysisTemplates,
+  MODIFIER_TYPES,
+  templateSlots,
+  type AnalysisTemplates,
+  type AnalysisTemplateSpec,
+  type ModifierType,
+  type SlotEntry,
+  type SlotRole,
+  type TemplateChannelSpec,
+  type TemplateModifier,
+  type TemplateParameter,
+  type TemplateSampleSpec,
+} from './templates.js';
+export { drawTrainingBatch, hardTemplates, softTemplates, summaryOutputs, type TrainingBatch } from './fill.js';
+export { evaluateCounts, evaluateHard, type EvaluateOptions, type HardEvaluation } from './evaluate.js';
+export { isMethodName, METHOD_NAMES, METHODS, methodOf, type BinningOptions, type Method, type MethodLoss, type MethodName } from './methods.js';
+export { train, type HookContext, type HookResult, type StepRecord, type TrainHook, type TrainObjective, type TrainOptions, type TrainResult } from './trainer.js';
 export { FeatureSummary, type FeatureMap } from './feature-summary.js';
 export * as flows from './flows/index.js';
+export {
+  analysisConfigSchema,
+  compileAnalysis,
+  loadAnalysisConfig,
+  parseAnalysisConfig,
+  parseExpression,
+  SPLITS,
+  type AnalysisConfig,
+  type AnalysisConfigInput,
+  type CompiledAnalysis,
+  type CompileOptions,
+  type Expression,
+  type LoadedConfig,
+  type Simulator,
+  type SplitName,
+} from './config/index.js';
+export { eventFileKind, fileColumns, readColumns, type ColumnTable } from './config/events.js';
+export { bundleSchema, DIFFINFER_VERSION, isBundle, loadBundleSummary, openBundle, readBundle, saveBundle, type BundleContents, type BundleFile, type OpenedBundle } from './bundle.js';
+export { analysisTrainOptions, createAnalysisSummary, trainAnalysis, type TrainAnalysisOptions, type TrainedAnalysis } from './train-analysis.js';

@@ -5,7 +5,8 @@
  *
  * Saved as a directory: `model.json` + `weights.bin` (the tfjs layers-model format, loadable
  * by `tf.loadLayersModel`) and `diffinfer.json`, a sidecar with the architecture, the input
- * standardisation and names, and whatever the trainer adds (binning, training config, seed).
+ * standardisation and names. What the network was trained for (binning, analysis, method) is
+ * the bundle's (bundle.ts), not the sidecar's.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,8 +44,6 @@ export interface MlpSidecar {
   readonly seed: number;
   readonly standardisation: Standardisation;
   readonly inputNames: readonly string[];
-  /** Anything the caller stores with the model (binning, training configuration, ...). */
-  readonly extra?: Record<string, unknown>;
 }
 
 /**
@@ -110,14 +109,14 @@ export class MlpSummary implements Summary {
 
   /**
    * Writes the model to `dir` (`model.json`, `weights.bin`, `diffinfer.json`), each file
-   * atomically. `extra` goes into the sidecar.
+   * atomically.
    *
    * @example
    * ```ts
-   * await mlp.save('out/inferno/seed-0', { binning: { kind: 'softmax', temperature: 0.1 } });
+   * await mlp.save('out/inferno/seed-0/summary');
    * ```
    */
-  async save(dir: string, extra?: Record<string, unknown>): Promise<void> {
+  async save(dir: string): Promise<void> {
     await this.network.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weightData = artifacts.weightData instanceof ArrayBuffer ? artifacts.weightData : tf.io.concatenateArrayBuffers(artifacts.weightData ?? []);
@@ -134,7 +133,7 @@ export class MlpSummary implements Summary {
       }),
     );
     const { seed, hidden, activation, output, standardisation, inputDim } = this.options;
-    const sidecar: MlpSidecar = { format: 'diffinfer-mlp', version: 1, inputDim, hidden, activation, output, seed, standardisation, inputNames: this.inputNames, ...(extra ? { extra } : {}) };
+    const sidecar: MlpSidecar = { format: 'diffinfer-mlp', version: 1, inputDim, hidden, activation, output, seed, standardisation, inputNames: this.inputNames };
     writeFileAtomic(join(dir, 'diffinfer.json'), `${JSON.stringify(sidecar, null, 2)}\n`);
   }
 }
@@ -211,13 +210,13 @@ export function createMlp(options: MlpOptions): MlpSummary {
 
 /**
  * Loads a model saved by {@link MlpSummary.save}: returns the restored summary and the parsed
- * sidecar (`diffinfer.json`; `sidecar.extra` holds what was passed to `save`).
+ * sidecar (`diffinfer.json`).
  *
  * @throws InputError naming the file when a file is missing or malformed.
  * @example
  * ```ts
- * const { mlp, sidecar } = await loadMlp('runs/start/inferno/seed-0');
- * const binning = sidecar.extra?.binning;
+ * const { mlp, sidecar } = await loadMlp('runs/start/inferno/seed-0/summary');
+ * sidecar.inputNames; // ['x0', 'x1', 'x2']
  * ```
  */
 export async function loadMlp(dir: string): Promise<{ mlp: MlpSummary; sidecar: MlpSidecar }> {

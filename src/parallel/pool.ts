@@ -11,7 +11,8 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Tinypool } from 'tinypool';
 import { InputError } from '../stats/errors.js';
 import type { ToyBlockRunner } from '../stats/inference/toy-calculator.js';
@@ -46,6 +47,31 @@ export function workerScriptPath(): string {
   throw new Error(`worker script not found (${candidates.map((c) => fileURLToPath(c)).join(', ')}); run "npm run build"`);
 }
 
+/**
+ * The URL a worker thread imports for a module given by its `import.meta.url`: the module
+ * itself when it is JavaScript; for a TypeScript source (vitest runs the sources, workers are
+ * plain Node), the compiled file under `dist/` of the package that holds it (built by
+ * `npm run build`).
+ *
+ * @example
+ * ```ts
+ * compiledModuleUrl('file:///repo/experiments/train-unit.ts'); // 'file:///repo/dist/experiments/train-unit.js'
+ * ```
+ */
+export function compiledModuleUrl(url: string): string {
+  if (!url.startsWith('file:') || !url.endsWith('.ts')) return url;
+  const path = fileURLToPath(url);
+  let root = dirname(path);
+  while (!existsSync(join(root, 'package.json'))) {
+    const up = dirname(root);
+    if (up === root) throw new Error(`no package.json above ${path}: cannot find its compiled file`);
+    root = up;
+  }
+  const compiled = join(root, 'dist', relative(root, path)).replace(/\.ts$/, '.js');
+  if (!existsSync(compiled)) throw new Error(`${compiled} not found (the compiled ${relative(root, path)}); run "npm run build"`);
+  return pathToFileURL(compiled).href;
+}
+
 /** Runs named tasks, in this thread or on worker threads. */
 export interface Executor {
   /** Number of tasks that run at the same time. */
@@ -66,13 +92,13 @@ export class InProcessExecutor implements Executor {
   readonly size = 1;
 
   async run<K extends TaskName>(task: K, payload: TaskPayload<K>): Promise<TaskResult<K>> {
-    return unwrap(runTaskOutcome(task, payload));
+    return unwrap(await runTaskOutcome(task, payload));
   }
 
   async map<K extends TaskName>(task: K, payloads: readonly TaskPayload<K>[], onDone?: (index: number, result: TaskResult<K>) => void): Promise<TaskResult<K>[]> {
     const out: TaskResult<K>[] = [];
     for (let i = 0; i < payloads.length; i++) {
-      out.push(unwrap(runTaskOutcome(task, payloads[i])));
+      out.push(unwrap(await runTaskOutcome(task, payloads[i])));
       onDone?.(i, out[i]);
       // let timers (progress bars, signals) run between tasks
       await new Promise((r) => setImmediate(r));
@@ -102,7 +128,9 @@ export class WorkerPool implements Executor {
   }
 
   async run<K extends TaskName>(task: K, payload: TaskPayload<K>): Promise<TaskResult<K>> {
-    const message: TaskMessage<K> = { task, payload };
+    // a worker thread cannot load TypeScript: a `call` names the compiled module
+    const p = task === 'call' ? ({ ...(payload as TaskPayload<'call'>), module: compiledModuleUrl((payload as TaskPayload<'call'>).module) } as TaskPayload<K>) : payload;
+    const message: TaskMessage<K> = { task, payload: p };
     return unwrap((await this.pool.run(message)) as TaskOutcome<TaskResult<K>>);
   }
 

@@ -10,6 +10,6 @@ export interface TaskMessage<K extends TaskName = TaskName> {
   readonly payload: TaskPayload<K>;
 }
 
-export default function runTaskMessage(message: TaskMessage): TaskOutcome<unknown> {
+export default function runTaskMessage(message: TaskMessage): Promise<TaskOutcome<unknown>> {
   return runTaskOutcome(message.task, message.payload as never);
 }

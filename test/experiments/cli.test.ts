@@ -1,14 +1,15 @@
 /**
- * The experiment commands on small configurations (seconds each): `inferno` writes models,
+ * The experiment commands on small configurations (seconds each): `inferno` writes bundles,
  * results.json, report.md and SVG/PNG plots; `ablate` covers benchmarks x methods; `neos`
- * reports CLs, sigma_mu and Z0; `apply` gives per-event bins from a saved model; `export` writes a
+ * reports CLs, sigma_mu and Z0; `apply` gives per-event bins from a bundle; `export` writes a
  * workspace that `diffinfer cls` reads; bad options exit 2 with one line naming the option.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMlp } from '../../src/models/index.js';
+import { createMlp, saveBundle } from '../../src/models/index.js';
+import { neosConfig } from '../../experiments/neos/problem.js';
 import { runCli } from '../helpers/cli.js';
 
 const out = mkdtempSync(join(tmpdir(), 'cli-exp-'));
@@ -26,8 +27,8 @@ describe('experiment commands', () => {
     for (const x of results.results) {
       expect(x.sigmaFisher).toBeGreaterThan(15.65); // above the benchmark's analytic floor
       expect(x.sigmaFisher).toBeLessThan(80);
-      expect(existsSync(join(dir, x.modelDir, 'model.json'))).toBe(true);
-      expect(existsSync(join(dir, x.modelDir, 'diffinfer.json'))).toBe(true);
+      expect(existsSync(join(dir, x.modelDir, 'bundle.json'))).toBe(true);
+      expect(existsSync(join(dir, x.modelDir, 'summary', 'model.json'))).toBe(true);
     }
     const report = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(report).toMatch(/\| inferno \| 1 \|/);
@@ -39,11 +40,11 @@ describe('experiment commands', () => {
     }
   });
 
-  it('apply reproduces the training bins of a saved model; export writes workspaces that validate and cls read', async () => {
+  it('apply reproduces the training bins of a bundle; export writes workspaces that validate and cls read', async () => {
     const model = join(out, 'inferno', 'inferno', 'seed-0');
     const csv = join(out, 'events.csv');
     writeFileSync(csv, 'x0,x1,x2\n0,0,0.1\n2,0,0.5\n5,3,0.01\n-1,-2,1.5\n');
-    const r = await runCli(['apply', '--model', model, '--input', csv, '--output', join(out, 'bins.csv'), '--backend', 'cpu']);
+    const r = await runCli(['apply', model, '--input', csv, '--output', join(out, 'bins.csv'), '--backend', 'cpu']);
     expect(r.code).toBe(0);
     const lines = readFileSync(join(out, 'bins.csv'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(5);
@@ -60,9 +61,9 @@ describe('experiment commands', () => {
     const logs: Record<string, string> = {};
     for (const b of ['2', '3', '4']) {
       const ws = join(out, `ws-b${b}.json`);
-      const e = await runCli(['export', '--model', model, '--benchmark', b, '--out', ws, '--events', '2000', '--backend', 'cpu']);
+      const e = await runCli(['export', model, '--benchmark', b, '--out', ws, '--events', '2000', '--backend', 'cpu']);
       expect(e.code, e.stderr).toBe(0);
-      expect(e.stderr).toMatch(new RegExp(`wrote .*ws-b${b}\\.json: INFERNO benchmark ${b}, \\d+ bins, observations: Asimov data at mu = 0`));
+      expect(e.stderr).toMatch(new RegExp(`wrote .*ws-b${b}\\.json: inferno-b${b}, 1 channel, \\d+ bins, observations: Asimov data at mu = 0`));
       workspaces.push(ws);
       logs[b] = e.stderr;
     }
@@ -70,16 +71,20 @@ describe('experiment commands', () => {
     expect(logs['2']).toMatch(/approximation: free shape nuisances "r", "lambda" have no pyhf form/);
     expect(logs['3']).not.toMatch(/approximation/);
     const trainedOn = await runCli(['export', '--model', model, '--out', join(out, 'ws-default.json'), '--events', '1000', '--backend', 'cpu']);
-    expect(trainedOn.stderr).toMatch(/INFERNO benchmark 2,/); // the benchmark the model was trained on
-    // a neos model as `diffinfer neos` saves it (untrained: training is the neos test's part)
+    expect(trainedOn.stderr).toMatch(/: inferno-b2, /); // the benchmark the model was trained on
+    // a neos bundle as `diffinfer neos` saves it (untrained: training is the neos test's part)
     const neosModel = join(out, 'neos-export', 'cls', 'seed-0');
-    const neosMlp = createMlp({ inputDim: 2, hidden: [8], output: { kind: 'score' }, seed: 7 });
-    await neosMlp.save(neosModel, { binning: { kind: 'kde', edges: [0, 0.25, 0.5, 0.75, 1], bandwidth: { absolute: 0.09 } }, bins: 4, problem: 'neos', objective: 'cls', steps: 0 });
+    const neosMlp = createMlp({ inputDim: 2, hidden: [8], output: { kind: 'score' }, seed: 7, inputNames: ['x0', 'x1'] });
+    await saveBundle(neosModel, neosMlp, {
+      name: 'neos', method: 'cls', config: neosConfig('cls', 0, { steps: 1 }) as Record<string, unknown>, baseDir: out,
+      binning: { kind: 'kde', edges: [0, 0.25, 0.5, 0.75, 1], bandwidth: { relative: 0.36 } }, output: { kind: 'score' }, features: ['x0', 'x1'],
+      training: { status: 'completed', steps: 0, seed: 0, seconds: 0 },
+    });
     neosMlp.dispose();
     const neosWs = join(out, 'ws-neos.json');
-    const n = await runCli(['export', '--model', neosModel, '--out', neosWs, '--events', '2000', '--backend', 'cpu']);
+    const n = await runCli(['export', neosModel, '--out', neosWs, '--events', '2000', '--backend', 'cpu']);
     expect(n.code, n.stderr).toBe(0);
-    expect(n.stderr).toMatch(/wrote .*ws-neos\.json: the neos problem, \d bins/);
+    expect(n.stderr).toMatch(/wrote .*ws-neos\.json: neos, 1 channel, \d bins/);
     workspaces.push(neosWs);
     for (const ws of workspaces) {
       const v = await runCli(['validate', ws]);
@@ -93,9 +98,9 @@ describe('experiment commands', () => {
       expect(Math.abs(cls.CLs_obs - cls.CLs_exp[2])).toBeLessThan(1e-9 * cls.CLs_obs);
     }
     const wrong: Array<[string[], RegExp]> = [
-      [['--model', model, '--problem', 'neos'], /--problem neos: the model takes 3 inputs; the neos problem has 2$/],
-      [['--model', neosModel, '--benchmark', '2'], /--benchmark 2: names an INFERNO benchmark; the neos problem has none$/],
-      [['--model', model, '--problem', 'lhc'], /--problem lhc: unknown problem \(expected inferno, neos\)$/],
+      [[neosModel, '--benchmark', '2'], /--benchmark: applies to INFERNO analyses; this one is "neos"$/],
+      [[model, '--model', model], /--model: names a bundle, and so does the argument/],
+      [[join(out, 'inferno')], /inferno: holds 2 trained analyses \(bce\/seed-0, inferno\/seed-0\); name one/],
     ];
     for (const [args, re] of wrong) {
       const r = await runCli(['export', ...args, '--out', join(out, 'x.json'), '--events', '1000', '--backend', 'cpu']);
@@ -129,9 +134,9 @@ describe('experiment commands', () => {
       [['inferno', '--backend', 'tpu', '--epochs', '1', '--out', out], /--backend tpu: unknown backend/],
       [['ablate', '--backend', 'gpu', '--epochs', '1', '--out', out], /^diffinfer: backend "gpu" \(tensorflow-gpu\): cannot be loaded: not installed \(install it with `npm install @tensorflow\/tfjs-node-gpu`\)$/],
       [['inferno', '--backend', 'node', '--epochs', '1', '--out', out], /install it with `npm install @tensorflow\/tfjs-node`/],
-      [['apply', '--model', join(out, 'nope'), '--input', 'x.csv', '--output', 'y.csv', '--backend', 'cpu'], /diffinfer\.json: cannot be read/],
+      [['apply', '--model', join(out, 'nope'), '--input', 'x.csv', '--output', 'y.csv', '--backend', 'cpu'], /nope: is not a folder written by diffinfer train/],
       [['neos', '--objective', 'mse', '--out', out], /--objective mse: unknown "mse"/],
-      [['export', '--model', join(out, 'inferno', 'inferno', 'seed-0'), '--benchmark', '1-3', '--out', 'ws.json'], /--benchmark 1-3: expected one benchmark/],
+      [['export', join(out, 'inferno', 'inferno', 'seed-0'), '--benchmark', '1-3', '--out', 'ws.json'], /--benchmark 1-3: expected one benchmark/],
     ];
     for (const [args, re] of cases) {
       const r = await runCli(args);

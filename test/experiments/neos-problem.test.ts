@@ -1,6 +1,6 @@
 /**
  * The neos problem: the four blobs (means and unit variances on 50k events each, shared draws of
- * the background blobs, determinism) and its analysis (a valid Analysis whose model has mu in
+ * the background blobs, determinism) and its config (`neosConfig`: a valid Analysis whose model has mu in
  * [0, 10] and the N(0, 1)-constrained histosys `correlated_bkg_uncertainty` filled from the up and
  * down datasets).
  *
@@ -15,9 +15,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/autodiff/backend.js';
-import { Analysis, evaluateHard, hardTemplateCounts, type Binning, type Summary, type SummaryOutput } from '../../src/models/index.js';
+import { compileAnalysis, evaluateHard, hardTemplates, type AnalysisConfigInput, type Summary, type SummaryOutput } from '../../src/models/index.js';
 import { normalCdf } from '../../src/stats/math/index.js';
-import { NEOS_BLOB_MEANS, NEOS_NUISANCE, NEOS_YIELDS, neosAnalysis, simulateNeos, type NeosDataset } from '../../experiments/neos/index.js';
+import { normaliseTemplateSpec } from '../../src/stats/templates/index.js';
+import { NEOS_BLOB_MEANS, NEOS_NUISANCE, NEOS_YIELDS, neosConfig, neosTemplateSpec, simulateNeos, type NeosDataset } from '../../experiments/neos/index.js';
+import { BUILTIN_SIMULATORS } from '../../experiments/simulators/registry.js';
 
 beforeAll(async () => {
   await initBackend({ request: 'wasm', log: () => {} });
@@ -27,7 +29,12 @@ afterAll(() => {
 });
 
 const BINS = 4;
-const binning: Binning = { kind: 'kde', edges: [0, 0.25, 0.5, 0.75, 1], bandwidth: { absolute: 0.09 } };
+
+/** A neos config compiled for its test split of `n` events per blob (seed `fill`). */
+const compiled = (n: number, edit: (c: AnalysisConfigInput) => AnalysisConfigInput = (c) => c) => {
+  const c = neosConfig('cls', 0, { steps: 1, testEvents: n });
+  return compileAnalysis(edit({ ...c, simulation: { ...c.simulation!, test: { events: n, seed: 'fill' } } }), { splits: ['test'], simulators: BUILTIN_SIMULATORS });
+};
 
 /** A fixed score: sigmoid(x1 - x0), high for the signal blob at (-1, 1). */
 class DiagonalScore implements Summary {
@@ -73,27 +80,34 @@ describe('simulateNeos', () => {
   });
 });
 
-describe('neosAnalysis', () => {
-  it('builds an Analysis with mu and one N(0, 1) histosys from the up/down datasets', () => {
-    const spec = neosAnalysis(binning, BINS);
-    const analysis = new Analysis(spec);
-    expect(analysis.datasetNames().sort()).toEqual(['background', 'background_down', 'background_up', 'signal']);
+describe('neosConfig', () => {
+  it('builds an Analysis with mu and one N(0, 1) histosys from the up/down datasets', async () => {
+    const { analysis, binning } = await compiled(100);
+    expect(analysis.datasetNames()).toEqual(['SR/signal', 'SR/background', `SR/background/${NEOS_NUISANCE}:up`, `SR/background/${NEOS_NUISANCE}:down`]);
     expect(analysis.floor).toBe(1e-3);
-    expect(spec.variations![`background:${NEOS_NUISANCE}`]).toEqual({ up: { kind: 'dataset', dataset: 'background_up' }, down: { kind: 'dataset', dataset: 'background_down' } });
+    expect(analysis.spec.hardFloor).toBe(true);
+    expect(binning).toEqual({ kind: 'kde', edges: [0, 0.25, 0.5, 0.75, 1], bandwidth: { relative: 0.36 } }); // 0.09 absolute
+    // the same model: the histosys's N(0, 1) is the default, so the config names no parameter for it
+    const { nuisances, ...rest } = normaliseTemplateSpec(neosTemplateSpec(BINS));
+    expect(nuisances).toEqual([{ name: NEOS_NUISANCE, constraint: { kind: 'normal', mean: 0, sigma: 1 } }]);
+    expect(analysis.templateModel.spec).toEqual({ ...rest, nuisances: [] });
+    const up = analysis.plan().find((e) => e.slot.role === 'up')!.source;
+    expect(up).toEqual({ dataset: `SR/background/${NEOS_NUISANCE}:up`, expected: 100 });
     const tm = analysis.templateModel;
     const sets = new Map(tm.compile(Float64Array.from({ length: tm.size }, (_, i) => 5 + i)).model.parameterSets.map((p) => [p.name, p]));
     expect([...sets.keys()].sort()).toEqual([NEOS_NUISANCE, 'mu'].sort());
     expect(sets.get('mu')!).toMatchObject({ bounds: [[0, 10]], inits: [1], fixed: [false], constraint: { kind: 'none' } });
     expect(sets.get(NEOS_NUISANCE)!).toMatchObject({ type: 'histosys', bounds: [[-5, 5]], inits: [0], fixed: [false], constraint: { kind: 'normal', auxdata: [0], sigmas: [1] } });
-    expect(() => neosAnalysis(binning, 0)).toThrow(/neosTemplateSpec bins: must be a positive integer/);
-    expect(() => neosAnalysis(binning, BINS, { floor: -1 })).toThrow(/neosAnalysis options\.floor/);
+    expect(() => neosConfig('cls', 0, { steps: 1, bins: 1 })).toThrow(/neosConfig bins: must be an integer >= 2, got 1/);
+    expect(() => neosConfig('cls', 0, { steps: 0 })).toThrow(/neosConfig steps: must be a positive integer/);
   });
 
-  it('fills the templates with the neos yields, and the shape nuisance widens the interval', () => {
-    const data = simulateNeos({ n: 20_000, seed: 'fill' });
+  it('fills the templates with the neos yields, and the shape nuisance widens the interval', async () => {
     const summary = new DiagonalScore();
-    const analysis = new Analysis(neosAnalysis(binning, BINS));
-    const counts = hardTemplateCounts(summary, analysis, data);
+    const c = await compiled(20_000);
+    const analysis = c.analysis;
+    // the hard floor is evaluation's; the totals here are the events'
+    const counts = hardTemplates(summary, analysis, c.datasets.test!).map((x) => x - analysis.floor);
     const tm = analysis.templateModel;
     const total = (sample: string, role: 'nominal' | 'up' | 'down') => {
       const off = tm.offsetOf(sample, role, role === 'nominal' ? undefined : NEOS_NUISANCE);
@@ -107,12 +121,9 @@ describe('neosAnalysis', () => {
     const se = Math.sqrt((p * (1 - p)) / 20_000);
     expect(Math.abs(counts[tm.offsetOf('signal', 'nominal') + BINS - 1] / NEOS_YIELDS.signal - p)).toBeLessThan(5 * se);
     expect(Math.abs(counts[tm.offsetOf('background', 'nominal')] / NEOS_YIELDS.background - p)).toBeLessThan(5 * se);
-    const withNuisance = evaluateHard(summary, analysis, data).sigmaFisher;
-    const withoutNuisance = evaluateHard(
-      summary,
-      new Analysis({ ...neosAnalysis(binning, BINS), template: { bins: BINS, poi: { bounds: [0, 10] }, samples: [{ name: 'signal', signal: true }, { name: 'background' }] }, variations: {} }),
-      data,
-    ).sigmaFisher;
+    const withNuisance = evaluateHard(summary, analysis, c.datasets.test!).sigmaFisher;
+    const without = await compiled(20_000, (cfg) => ({ ...cfg, channels: cfg.channels.map((ch) => ({ ...ch, samples: ch.samples!.map((s) => ({ ...s, modifiers: s.modifiers!.filter((m) => m.type !== 'histosys') })) })) }));
+    const withoutNuisance = evaluateHard(summary, without.analysis, without.datasets.test!).sigmaFisher;
     expect(Number.isFinite(withNuisance)).toBe(true);
     expect(withNuisance).toBeGreaterThan(withoutNuisance);
   });

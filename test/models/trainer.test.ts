@@ -9,7 +9,7 @@
  *   here bit for bit); the same seed gives the same loss curve;
  * - a training step's soft templates (nominal, shape variations with and without control
  *   variates, staterror sum of squared weights), averaged over 400 batches, equal the hard
- *   full-sample templates of `hardTemplateCounts` within 4 Monte Carlo standard errors;
+ *   full-sample templates of `hardTemplates` within 4 Monte Carlo standard errors;
  * - tf.memory().numTensors is constant across steps; a non-finite head stops training with a
  *   message naming the step and the weights of the last good step; early stopping; JSONL log.
  */
@@ -19,8 +19,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/autodiff/backend.js';
-import { Analysis, BatchSampler, createMlp, dataset, evaluateHard, fitStandardisation, hardTemplateCounts, summaryOutputs, train, type AnalysisSpec, type TrainOptions } from '../../src/models/index.js';
-import { drawTrainingBatch, stepTemplates } from '../../src/models/trainer.js';
+import { Analysis, BatchSampler, createMlp, dataset, drawTrainingBatch, evaluateHard, fitStandardisation, hardTemplates, softTemplates, summaryOutputs, train, type AnalysisSpec, type EventSource, type FeatureTransform, type TemplateModifier, type TrainHook, type TrainOptions } from '../../src/models/index.js';
 import { normalCdf } from '../../src/stats/math/index.js';
 import { auc, gaussianEvents } from '../helpers/toys.js';
 
@@ -35,19 +34,31 @@ afterAll(() => {
 const toy = (seed: string, n: number) => ({ sig: gaussianEvents(n, [0, 0], [1, 1], `${seed}-s`), bkg: gaussianEvents(n, [1.5, 0.8], [1.5, 2], `${seed}-b`) });
 const BINS = 8;
 
-function analysisFor(kind: 'score' | 'logits', shift = 1): Analysis {
-  const spec: AnalysisSpec = {
-    template: { bins: BINS, samples: [{ name: 'signal', signal: true }, { name: 'background', shapes: ['r'] }], nuisances: [{ name: 'r', kind: 'shape' }] },
-    samples: { signal: { dataset: 'sig', expected: 50 }, background: { dataset: 'bkg', expected: 1000 } },
-    variations: {
-      'background:r': {
-        up: { kind: 'transform', apply: (x) => tf.add(x, tf.tensor2d([[shift, 0]])) },
-        down: { kind: 'transform', apply: (x) => tf.sub(x, tf.tensor2d([[shift, 0]])) },
+/** One channel: signal (scaled by mu) and a background with the shape nuisance r (its events shifted in x0). */
+function toySpec(kind: 'score' | 'logits', options: { up?: FeatureTransform; down?: FeatureTransform; staterror?: boolean; temperature?: number } = {}): AnalysisSpec {
+  const stat: TemplateModifier[] = options.staterror ? [{ type: 'staterror', name: 'staterror_SR' }] : [];
+  const bkg = (transform: FeatureTransform): EventSource => ({ dataset: 'bkg', expected: 1000, transform });
+  return {
+    template: {
+      channels: [{ name: 'SR', bins: BINS, samples: [{ name: 'signal', modifiers: [{ type: 'normfactor', name: 'mu' }, ...stat] }, { name: 'background', modifiers: [{ type: 'histosys', name: 'r' }, ...stat] }] }],
+      poi: { name: 'mu' },
+    },
+    channels: { SR: { kind: 'summary' } },
+    sources: {
+      SR: {
+        signal: { nominal: { dataset: 'sig', expected: 50 } },
+        background: {
+          nominal: { dataset: 'bkg', expected: 1000 },
+          variations: { r: { up: bkg(options.up ?? { kind: 'shift', columns: [0], shift: 1 }), down: bkg(options.down ?? { kind: 'shift', columns: [0], shift: -1 }) } },
+        },
       },
     },
-    binning: kind === 'score' ? { kind: 'kde', edges: Array.from({ length: BINS + 1 }, (_, k) => k / BINS), bandwidth: { relative: 0.5 } } : { kind: 'softmax', temperature: 0.2 },
+    binning: kind === 'score' ? { kind: 'kde', edges: Array.from({ length: BINS + 1 }, (_, k) => k / BINS), bandwidth: { relative: 0.5 } } : { kind: 'softmax', temperature: options.temperature ?? 0.2 },
   };
-  return new Analysis(spec);
+}
+
+function analysisFor(kind: 'score' | 'logits'): Analysis {
+  return new Analysis(toySpec(kind));
 }
 
 const adam = (learningRate: number): TrainOptions['optimizer'] => ({ kind: 'adam', schedule: { kind: 'constant', learningRate } });
@@ -57,8 +68,9 @@ describe('train', () => {
     const sig = gaussianEvents(20000, [0.5, 0.5], [1, 1], 'auc-s');
     const bkg = gaussianEvents(20000, [-0.5, -0.5], [1, 1], 'auc-b');
     const analysis = new Analysis({
-      template: { bins: 4, samples: [{ name: 'signal', signal: true }, { name: 'background' }] },
-      samples: { signal: { dataset: 'sig', expected: 100 }, background: { dataset: 'bkg', expected: 100 } },
+      template: { channels: [{ name: 'SR', bins: 4, samples: [{ name: 'signal', modifiers: [{ type: 'normfactor', name: 'mu' }] }, { name: 'background', modifiers: [] }] }], poi: { name: 'mu' } },
+      channels: { SR: { kind: 'summary' } },
+      sources: { SR: { signal: { nominal: { dataset: 'sig', expected: 100 } }, background: { nominal: { dataset: 'bkg', expected: 100 } } } },
       binning: { kind: 'kde', edges: [0, 0.25, 0.5, 0.75, 1], bandwidth: { relative: 0.5 } },
     });
     const mlp = createMlp({ inputDim: 2, hidden: [16, 16], output: { kind: 'score' }, seed: 5 });
@@ -133,17 +145,8 @@ describe('train', () => {
 
   it('a non-finite loss stops with a message and keeps the weights of the last good step', async () => {
     const tr = toy('nan', 1000);
-    const base = analysisFor('logits');
     let calls = 0;
-    const analysis = new Analysis({
-      ...base.spec,
-      variations: {
-        'background:r': {
-          up: { kind: 'transform', apply: (x) => (++calls > 3 ? tf.mul(x, NaN) : tf.add(x, tf.tensor2d([[1, 0]]))) },
-          down: { kind: 'transform', apply: (x) => tf.sub(x, tf.tensor2d([[1, 0]])) },
-        },
-      },
-    });
+    const analysis = new Analysis(toySpec('logits', { up: { kind: 'function', apply: (x) => (++calls > 3 ? tf.mul(x, NaN) : tf.add(x, tf.tensor2d([[1, 0]]))) } }));
     const mlp = createMlp({ inputDim: 2, hidden: [8], output: { kind: 'logits', bins: BINS }, seed: 1 });
     let afterGood: Float32Array[] = [];
     const r = await train(mlp, analysis, tr, { objective: 'inferno', steps: 10, batchSize: 100, seed: 1, optimizer: adam(1e-3), onStep: () => (afterGood = mlp.weightValues()) });
@@ -175,14 +178,42 @@ describe('train', () => {
     mlp.dispose();
   });
 
+  it("a caller's hook adds to the step record, can stop training, and its state resumes from a checkpoint", async () => {
+    const tr = toy('hook', 500);
+    const analysis = analysisFor('logits');
+    const counting = (stopAt: number): TrainHook & { seen: number } => {
+      const h = {
+        name: 'count',
+        seen: 0,
+        afterStep: () => {
+          h.seen++;
+          return { record: { validationError: `seen ${h.seen}` }, ...(h.seen === stopAt ? { stop: `stopped by the hook at ${h.seen}` } : {}) };
+        },
+        save: () => ({ seen: h.seen }),
+        restore: (state: unknown) => (h.seen = (state as { seen: number }).seen),
+      };
+      return h;
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'hook-'));
+    const opts = (hook: TrainHook, resume = false): TrainOptions => ({ objective: 'inferno', steps: 6, batchSize: 50, seed: 1, optimizer: adam(1e-3), checkpoint: { dir, every: 2 }, resume, hooks: [hook] });
+    const a = createMlp({ inputDim: 2, hidden: [4], output: { kind: 'logits', bins: BINS }, seed: 1 });
+    const first = counting(4);
+    const r = await train(a, analysis, tr, opts(first));
+    expect(r.status).toBe('early-stopped');
+    expect(r.message).toBe('stopped by the hook at 4');
+    expect(r.history.map((h) => h.validationError)).toEqual(['seen 1', 'seen 2', 'seen 3', 'seen 4']);
+    const again = counting(99);
+    const resumed = await train(a, analysis, tr, opts(again, true)); // from the checkpoint of step 4
+    expect(resumed.steps).toBe(6);
+    expect(again.seen).toBe(6); // 4 restored, then steps 5 and 6
+    a.dispose();
+  });
+
   it('variationFraction: control-variate templates equal the nominal ones for an identity variation', async () => {
     const tr = toy('cv', 2000);
     const base = analysisFor('logits');
-    const identity = new Analysis({
-      ...base.spec,
-      variations: { 'background:r': { up: { kind: 'transform', apply: (x) => tf.mul(x, 1) }, down: { kind: 'transform', apply: (x) => tf.mul(x, 1) } } },
-      // a constrained nuisance whose templates do not move: the width is the statistical one
-    });
+    // a constrained nuisance whose templates do not move: the width is the statistical one
+    const identity = new Analysis(toySpec('logits', { up: { kind: 'scale', columns: [0], factor: 1 }, down: { kind: 'scale', columns: [0], factor: 1 } }));
     const losses: number[][] = [];
     for (const variationFraction of [1, 0.5]) {
       const mlp = createMlp({ inputDim: 2, hidden: [8], output: { kind: 'logits', bins: BINS }, seed: 1 });
@@ -207,27 +238,23 @@ describe('train', () => {
   });
 });
 
-describe('stepTemplates', () => {
+describe('softTemplates', () => {
   it('averaged over batches, equals the full-sample hard templates, staterror included (4 MC standard errors)', () => {
-    // weighted events (the weights path of Analysis.eventWeights), n = 4000 per dataset, batches
+    // weighted events (the weights path of the plan), n = 4000 per dataset, batches
     // of m = 250: sumw2 with the batch sum scaled by n/m instead of m/n would be (n/m)^2 = 256x
-    // too large. Softmax at temperature 1e-4 is the argmax binning of hardTemplateCounts up to
+    // too large. Softmax at temperature 1e-4 is the argmax binning of hardTemplates up to
     // events whose two largest logits are within ~1e-3 (a negligible fraction here).
     const n = 4000;
     const m = 250;
     const batches = 400;
     const weighted = (d: ReturnType<typeof gaussianEvents>, seed: number) => dataset(d.x, d.dim, Float32Array.from({ length: d.n }, (_, i) => 0.5 + ((i * 0.618 + seed) % 1)));
     const datasets = { sig: weighted(gaussianEvents(n, [0, 0], [1, 1], 'st-s'), 0.1), bkg: weighted(gaussianEvents(n, [1.5, 0.8], [1.5, 2], 'st-b'), 0.7) };
-    const base = analysisFor('logits');
-    const analysis = new Analysis({
-      ...base.spec,
-      template: { ...base.spec.template, samples: [{ name: 'signal', signal: true, staterror: true }, { name: 'background', shapes: ['r'], staterror: true }] },
-      binning: { kind: 'softmax', temperature: 1e-4 },
-    });
+    const analysis = new Analysis(toySpec('logits', { staterror: true, temperature: 1e-4 }));
     const mlp = createMlp({ inputDim: 2, hidden: [16], output: { kind: 'logits', bins: BINS }, seed: 4, standardisation: fitStandardisation(datasets.bkg.x, 2) });
-    const hard = hardTemplateCounts(mlp, analysis, datasets);
+    const hard = hardTemplates(mlp, analysis, datasets);
     const layout = analysis.templateModel.layout;
     expect(layout.map((e) => e.role)).toEqual(['nominal', 'sumw2', 'nominal', 'up', 'down', 'sumw2']);
+    const none = new Float64Array(0);
     const worst: Record<string, number> = {};
     for (const fraction of [1, 0.5]) {
       const sampler = BatchSampler.seeded(`stepTemplates-${fraction}`);
@@ -235,10 +262,10 @@ describe('stepTemplates', () => {
       const sq = new Float64Array(hard.length);
       for (let b = 0; b < batches; b++) {
         const batch = drawTrainingBatch(sampler, analysis, datasets, m);
-        const flat = tf.tidy(() => tf.concat(stepTemplates(mlp, analysis, datasets, batch, fraction)));
+        const flat = tf.tidy(() => softTemplates(mlp, analysis, datasets, batch, none, fraction));
         const v = flat.dataSync();
         flat.dispose();
-        tf.dispose([...batch.x.values(), ...batch.w.values()]);
+        tf.dispose([...batch.x.values()]);
         for (let i = 0; i < v.length; i++) {
           const c = v[i] - analysis.floor;
           sum[i] += c;

@@ -11,7 +11,9 @@ import { InputError } from '../../src/stats/errors.js';
 import { AsymptoticCalculator, inProcessToyRunner, ToyCalculator } from '../../src/stats/inference/index.js';
 import { buildModel, observedData } from '../../src/stats/model/index.js';
 import { parseWorkspace } from '../../src/stats/workspace/index.js';
-import { checkWorkerCount, executorToyRunner, InProcessExecutor, WorkerPool } from '../../src/parallel/pool.js';
+import { checkWorkerCount, compiledModuleUrl, executorToyRunner, InProcessExecutor, WorkerPool } from '../../src/parallel/pool.js';
+import { runNeymanEstimateBlock } from '../../src/jobs/neyman-estimates.js';
+import { upperLimit } from '../../src/stats/inference/index.js';
 import { modelSource } from '../../src/parallel/tasks.js';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'pyhf');
@@ -55,6 +57,42 @@ describe('1 and 2 workers give the same numbers', () => {
     const b = await pool.map('coverage-block', blocks);
     expect(b).toEqual(a);
     expect(a.flatMap((r) => r.records).length + a.flatMap((r) => r.failures).length).toBe(30);
+  });
+});
+
+describe('the tasks of issue 13', () => {
+  test('Neyman estimate blocks: identical on 1 and 2 workers, equal to the function in this thread', async () => {
+    const config = { seed: 5, muRange: [0.1, 3] as const, truth: Array.from(model.suggestedInit()), nuisances: 'prior' as const };
+    const blocks = [0, 8].map((start) => ({ model: source, block: { config, start, count: 8 } }));
+    const a = await new InProcessExecutor().map('coverage-estimates', blocks);
+    const b = await pool.map('coverage-estimates', blocks);
+    expect(b).toEqual(a);
+    expect(a[1]).toEqual(runNeymanEstimateBlock(model, blocks[1].block));
+    expect(a.flatMap((r) => r.estimates).map((e) => e.index)).toEqual([...Array(16).keys()]);
+  });
+
+  test('patch limits: a patch applied in the worker gives the limit of the patched workspace', async () => {
+    const doc = JSON.parse(readFileSync(join(FIX, 'example-uncorrelated.json'), 'utf8')).workspace;
+    const patch = [{ op: 'replace' as const, path: '/channels/0/samples/0/data', value: [24, 22] }];
+    const payload = { document: doc, label: 'ws.json', name: 'double', patch, testStat: 'qtilde' as const, level: 0.05 };
+    const a = await pool.run('patch-limit', payload);
+    const patched = structuredClone(doc);
+    patched.channels[0].samples[0].data = [24, 22];
+    const pws = parseWorkspace(patched);
+    const pm = buildModel(pws);
+    const ref = upperLimit(pm, observedData(pws, pm));
+    expect(a.obs).toBe(ref.obs);
+    expect(a.exp).toEqual(ref.exp);
+  });
+
+  test('call: a named export of a module, run in a worker from its compiled file', async () => {
+    const module = new URL('../../src/parallel/ranges.ts', import.meta.url).href;
+    expect(compiledModuleUrl(module)).toMatch(/\/dist\/src\/parallel\/ranges\.js$/);
+    expect(await pool.run('call', { module, name: 'parseIndexList', args: '3-5' })).toEqual([3, 4, 5]);
+    expect(await new InProcessExecutor().run('call', { module, name: 'parseIndexList', args: '3-5' })).toEqual([3, 4, 5]);
+    await expect(pool.run('call', { module, name: 'nope', args: null })).rejects.toThrow(/has no function "nope"/);
+    // an InputError thrown by the called function keeps its type
+    await expect(pool.run('call', { module, name: 'parseIndexList', args: '5-3' })).rejects.toThrow(InputError);
   });
 });
 

@@ -199,20 +199,7 @@ export function runCoverageBlock(model: HistFactoryModel, spec: CoverageBlockSpe
           pull: pullOf(iv.poiHat, mu, iv.lower, iv.upper),
         });
       } else {
-        const muHat = estimatePoi(model, pe.data, fitOptions);
-        const iv = neymanInterval(spec.belt!, muHat);
-        records.push({
-          index,
-          mu,
-          lower: iv.lower,
-          upper: iv.upper,
-          width: iv.width,
-          estimate: iv.corrected,
-          covered: iv.lower <= mu && mu <= iv.upper,
-          lowerAtBound: iv.lowerAtEdge,
-          upperAtBound: iv.upperAtEdge,
-          pull: pullOf(iv.corrected, mu, iv.lower, iv.upper),
-        });
+        records.push(neymanCoverageRecord(spec.belt!, index, mu, estimatePoi(model, pe.data, fitOptions)));
       }
     } catch (e) {
       if (!(e instanceof NumericalError)) throw e;
@@ -220,6 +207,32 @@ export function runCoverageBlock(model: HistFactoryModel, spec: CoverageBlockSpe
     }
   }
   return { start: spec.start, count: spec.count, records, failures };
+}
+
+/**
+ * The record of coverage experiment `index` (true POI `mu`) under the Neyman construction: the
+ * interval of `belt` for the experiment's estimate `muHat` (as {@link runCoverageBlock} computes
+ * it; a sharded run computes the estimates and the belt as independent units, then the records).
+ *
+ * @example
+ * ```ts
+ * neymanCoverageRecord(belt, 12, 1.4, estimatePoi(model, pe.data)).covered;
+ * ```
+ */
+export function neymanCoverageRecord(belt: NeymanBelt, index: number, mu: number, muHat: number): CoverageRecord {
+  const iv = neymanInterval(belt, muHat);
+  return {
+    index,
+    mu,
+    lower: iv.lower,
+    upper: iv.upper,
+    width: iv.width,
+    estimate: iv.corrected,
+    covered: iv.lower <= mu && mu <= iv.upper,
+    lowerAtBound: iv.lowerAtEdge,
+    upperAtBound: iv.upperAtEdge,
+    pull: pullOf(iv.corrected, mu, iv.lower, iv.upper),
+  };
 }
 
 /**

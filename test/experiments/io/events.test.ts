@@ -1,7 +1,7 @@
 /**
  * Event files and `apply`: CSV and Parquet columns picked by name (exact float32 values), errors
- * naming the file and line, and a saved model applied to a file gives the bins the original
- * model gives (softmax argmax and KDE score bins).
+ * naming the file and line, and a bundle applied to a file gives the bins the original summary
+ * gives (softmax argmax and KDE score bins).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/autodiff/backend.js';
-import { createMlp, dataset, hardBins, summaryOutputs, type Binning } from '../../../src/models/index.js';
-import { applyModel } from '../../../experiments/apply.js';
+import { createMlp, dataset, hardBins, saveBundle, summaryOutputs, type Binning } from '../../../src/models/index.js';
+import { applyBundle } from '../../../experiments/apply.js';
 import { readEvents } from '../../../experiments/io/events.js';
 
 beforeAll(async () => {
@@ -49,7 +49,7 @@ describe('readEvents', () => {
   });
 });
 
-describe('applyModel', () => {
+describe('applyBundle', () => {
   const events = Array.from({ length: 500 }, (_, i) => [Math.sin(i) * 3, Math.cos(i * 1.3) * 2]);
   const csv = join(dir, 'events.csv');
   writeFileSync(csv, `x0,x1\n${events.map((e) => e.join(',')).join('\n')}\n`);
@@ -61,9 +61,9 @@ describe('applyModel', () => {
     const bins = binning.kind === 'kde' ? 5 : 4;
     const mlp = createMlp({ inputDim: 2, hidden: [8], output: kind === 'score' ? { kind: 'score' } : { kind: 'logits', bins }, seed: 2 });
     const modelDir = join(dir, `model-${binning.kind}`);
-    await mlp.save(modelDir, { binning });
+    await saveBundle(modelDir, mlp, { name: 'toy', method: kind === 'score' ? 'bce' : 'inferno', config: {}, baseDir: dir, binning, output: mlp.output, features: ['x0', 'x1'], training: { status: 'completed', steps: 0, seed: 0, seconds: 0 } });
     const out = join(dir, `bins-${binning.kind}.csv`);
-    const r = await applyModel({ model: modelDir, input: csv, output: out, chunk: 128 });
+    const r = await applyBundle({ bundle: modelDir, input: csv, output: out, chunk: 128 });
     expect(r).toEqual({ events: 500, bins });
     const expected = hardBins(binning, bins, summaryOutputs(mlp, dataset(Float32Array.from(events.flat()), 2)), 500);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
