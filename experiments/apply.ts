@@ -3,7 +3,9 @@
  * Parquet file and writes, per event, the hard bin index of the learned channels (column `bin`,
  * as evaluation bins them) and the summary outputs (`score`, or `logit_0` ... `logit_{K-1}`), as
  * CSV. Events are evaluated in chunks, so memory stays at the input, the outputs and one chunk
- * of network activations.
+ * of network activations. `bin` is the summary's bin (numpy's edge rule, or the first largest
+ * logit); `export` and `evaluate` may merge a bin with no expected events into its neighbour
+ * (`mergeDegenerateBins`, listed in the export's notes), which merges those bins' events too.
  */
 import { binningBins, hardBins } from '../src/models/analysis.js';
 import { loadBundleSummary, readBundle } from '../src/models/bundle.js';

@@ -4,7 +4,7 @@
  * handling, runs, `results.json`, `report.md` and plots. Loaded lazily by src/cli.ts, so the
  * statistics commands never load TensorFlow.js.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKEND_REQUESTS, initBackend, type BackendRequest } from '../src/autodiff/backend.js';
 import { compileAnalysis } from '../src/models/config/index.js';
@@ -17,12 +17,18 @@ import { InputError, NumericalError } from '../src/stats/errors.js';
 import { writeFileAtomic } from '../src/stats/io.js';
 import { discoverySignificance, expectedCls } from '../src/stats/objectives/index.js';
 import { INFERNO_ANALYTIC_FLOOR, infernoPaperWidths, type InfernoBenchmark } from './inferno/benchmarks.js';
-import { profileCurve } from './inferno/evaluate.js';
-import { INFERNO_DEFAULTS, INFERNO_METHODS, trainInfernoSeed, type InfernoMethod, type InfernoRunConfig, type TrainedSeed } from './inferno/run.js';
+import { distributionOf, ensureTrainingBackend, INFERNO_DEFAULTS, INFERNO_METHODS, type InfernoMethod, type InfernoRunConfig, type InfernoUnitArgs, type InfernoUnitOutput } from './inferno/run.js';
 import { neosConfig } from './neos/problem.js';
 import { distributionPlot, profileCurvePlot, renderReport, trainingCurvesPlot, writePlot, type ExperimentResults, type FailedRun, type PaperRow, type ReportPlot, type SeedResult } from './report/index.js';
 import { BUILTIN_SIMULATORS } from './simulators/registry.js';
-import { collectUnits, runUnits, trainingUnits, UnitStore, type TrainingUnit } from './units.js';
+import { JOB_FLAGS, withFlagNames } from '../src/commands/options.js';
+import type { FinalizeInput, UnitJob } from '../src/parallel/job.js';
+import { checkWorkerCount, defaultWorkerCount } from '../src/parallel/pool.js';
+import { formatIndexList, parseIndexList } from '../src/parallel/ranges.js';
+import type { ShardSpec } from '../src/parallel/shards.js';
+import { unitFolder } from '../src/parallel/units.js';
+import { runJob, type FinalResult, type Finalizer } from '../src/jobs/run.js';
+import { seedValues, trainingUnits, UnitStore, type TrainingUnit } from './units.js';
 
 const VERSION = DIFFINFER_VERSION;
 
@@ -94,13 +100,28 @@ export interface TrainingCliOptions {
   progress?: boolean;
   /** Keep the finished runs of `out` (same configuration) and run only the missing or failed ones. */
   resume?: boolean;
+  /** Worker threads (default: the cores); each unit runs on one. */
+  workers?: number;
+  /** Run only this shard of the units, into `out/shards/` (`diffinfer merge` combines them). */
+  shard?: ShardSpec;
+  /** `--coverage N`: coverage of each run's profile intervals over N simulated pseudo-experiments (experiments/coverage-model.ts). */
+  coverage?: string;
 }
 
-function runConfig(o: TrainingCliOptions): Omit<InfernoRunConfig, 'benchmark' | 'method'> & { seeds: number; testEvents: number } {
+/**
+ * `--seeds`: a count K (seeds 0 .. K-1, recorded as the number K) or ranges such as `100-199`
+ * (recorded as their shortest text, e.g. "100-199").
+ */
+function seedsOption(spec: string): number | string {
+  const list = parseIndexList(spec, '--seeds');
+  return /^\s*\d+\s*$/.test(spec) ? list.length : formatIndexList(list);
+}
+
+function runConfig(o: TrainingCliOptions): Omit<InfernoRunConfig, 'benchmark' | 'method'> & { seeds: number | string; testEvents: number; coverage?: number } {
   return {
     ...INFERNO_DEFAULTS,
     epochs: positiveInteger(o.epochs, '--epochs'),
-    seeds: positiveInteger(o.seeds, '--seeds'),
+    seeds: seedsOption(o.seeds),
     trainEvents: o.trainEvents ? positiveInteger(o.trainEvents, '--train-events') : INFERNO_DEFAULTS.trainEvents,
     validationEvents: Math.ceil((o.trainEvents ? positiveInteger(o.trainEvents, '--train-events') : INFERNO_DEFAULTS.trainEvents) / 4),
     variationFraction: o.variationFraction === undefined ? INFERNO_DEFAULTS.variationFraction : fraction(o.variationFraction, '--variation-fraction'),
@@ -108,6 +129,7 @@ function runConfig(o: TrainingCliOptions): Omit<InfernoRunConfig, 'benchmark' | 
     batch: o.batch ? positiveInteger(o.batch, '--batch') : INFERNO_DEFAULTS.batch,
     learningRate: o.lr ? positiveNumber(o.lr, '--lr') : INFERNO_DEFAULTS.learningRate,
     ...(o.patience ? { patience: positiveInteger(o.patience, '--patience') } : {}),
+    ...(o.coverage !== undefined ? { coverage: positiveInteger(o.coverage, '--coverage') } : {}),
   };
 }
 
@@ -141,111 +163,109 @@ export function writeOutputs(out: string, results: ExperimentResults, extraPlots
   return report;
 }
 
-/**
- * What one INFERNO training unit leaves in its unit file: the result row and, for seed 0, the
- * data of its plots (hard-bin histograms per process and variation, the profile-likelihood
- * curve), so that the plots are drawn from the unit files at the end, resumed or not.
- */
-interface InfernoUnitOutput {
-  readonly result: SeedResult;
-  readonly distribution?: Array<{ process: string; counts: number[] }>;
-  readonly curve?: Array<{ s: number; deltaNll: number }>;
-}
-
-/** The plot data of a trained seed (see {@link InfernoUnitOutput}). */
-function plotData(trained: TrainedSeed): Pick<InfernoUnitOutput, 'distribution' | 'curve'> {
-  const ev = trained.evaluation;
-  const distribution = distributionOf(ev.analysis.plan(), ev.counts);
-  try {
-    return { distribution, curve: profileCurve(ev).points.map((p) => ({ s: p.s, deltaNll: p.deltaNll })) };
-  } catch (e) {
-    // the curve is a plot: its failure leaves the run's numbers standing
-    if (!(e instanceof NumericalError)) throw e;
-    process.stderr.write(`diffinfer:   no profile curve plot (${e.message})\n`);
-    return { distribution };
-  }
-}
-
-/** The hard-bin histograms per sample and variation of the learned channels, for distribution plots. */
-export function distributionOf(plan: ReturnType<TrainedSeed['evaluation']['analysis']['plan']>, counts: Float64Array): Array<{ process: string; counts: number[] }> {
-  const names: Record<string, string> = { nominal: '', up: ' up', down: ' down' };
-  const learned = plan.filter((e) => e.fill.kind === 'summary' && e.slot.role !== 'sumw2');
-  const channels = new Set(learned.map((e) => e.slot.channel));
-  return learned.map((e) => ({
-    process: `${channels.size > 1 ? `${e.slot.channel} ` : ''}${e.slot.sample}${e.slot.modifier && e.slot.role !== 'nominal' ? ` ${e.slot.modifier}` : ''}${names[e.slot.role]}`,
-    counts: Array.from(counts.subarray(e.slot.offset, e.slot.offset + e.slot.bins)),
-  }));
-}
+// --- training units on workers and shards (issue 13) ---
+export { distributionOf };
 
 /**
- * Test hooks of {@link infernoCommand}: `beforeUnit` runs inside a unit (a throw there fails the
- * unit, as a failed training would), `afterUnit` after its file is written (a throw there stops
- * the command, as a kill would).
+ * Test hooks of {@link infernoCommand}: `beforeUnit` runs as a unit starts, in this thread (a
+ * throw there fails the unit, as a failed training would), `afterUnit` after its file is written
+ * (a throw there stops the command, as a kill would).
  */
 export interface UnitHooks {
   readonly beforeUnit?: (unit: TrainingUnit) => void;
   readonly afterUnit?: (unit: TrainingUnit) => void;
 }
 
+/** The configuration of a training run as its manifest and results.json record it. */
+type TrainingConfig = ReturnType<typeof runConfig> & { readonly benchmarks: readonly InfernoBenchmark[]; readonly methods: readonly InfernoMethod[] };
+
+/** The module whose `trainInfernoUnit` a worker runs (the compiled file on worker threads, see pool.ts). */
+const UNIT_MODULE = new URL(`./inferno/run${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
+/** The seeds of a configuration: a count K (0 .. K-1, as before seed ranges) or a list written as ranges. */
+function seedsOf(seeds: number | string): number[] {
+  return seedValues(typeof seeds === 'number' ? seeds : parseIndexList(seeds, '--seeds'));
+}
+
+/** Where unit `u`'s bundle goes under `out`. */
+function modelDirOf(kind: 'inferno' | 'ablate', benchmarks: readonly number[], u: TrainingUnit): string {
+  return kind === 'inferno' && benchmarks.length === 1 ? join(u.method, `seed-${u.seed}`) : join(`b${u.benchmark}`, u.method, `seed-${u.seed}`);
+}
+
 /**
- * `diffinfer inferno` and `diffinfer ablate`: trains methods on benchmarks over seeds. Every
- * run (benchmark x method x seed, experiments/units.ts) writes its own file in `out/units/` as
- * it ends; `results.json`, `report.md` and the plots are assembled from those files in unit
- * order. With `resume` the finished runs of an earlier call with the same configuration are
- * kept and only the missing or failed ones run. A run that fails is recorded and reported;
- * the command then returns 1 after writing the table.
+ * The training runs of `inferno` / `ablate` as a job of units (src/parallel/job.ts): one unit per
+ * benchmark x method x seed (experiments/units.ts), trained by `trainInfernoUnit` on the
+ * executor (in this thread for one worker, else on worker threads, each with its own tfjs
+ * backend). A unit's numbers depend only on its benchmark, method and seed and the options,
+ * never on the worker or shard. The plot data (distributions, profile curve) is drawn for the
+ * first seed of the list.
+ *
+ * @example
+ * ```ts
+ * const job = trainingJob('ablate', [2, 4], ['inferno', 'bce'], { out: 'runs/abl', seeds: '0-9', epochs: '200' });
+ * job.units.length; // 40 (2 benchmarks x 2 methods x 10 seeds)
+ * await runJob(job, { out: 'runs/abl', workers: 2 }, finalizeTraining as Finalizer);
+ * ```
  */
-export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: readonly InfernoBenchmark[], methods: readonly InfernoMethod[], o: TrainingCliOptions, hooks: UnitHooks = {}): Promise<number> {
+export function trainingJob(kind: 'inferno' | 'ablate', benchmarks: readonly InfernoBenchmark[], methods: readonly InfernoMethod[], o: TrainingCliOptions, hooks: UnitHooks = {}): UnitJob<TrainingUnit, InfernoUnitOutput> {
   const cfg = runConfig(o);
-  const progress = o.progress ?? process.stderr.isTTY;
-  const config = { ...cfg, benchmarks, methods };
-  const units = trainingUnits(benchmarks, methods, cfg.seeds);
-  const resume = o.resume ?? false;
-  const run = { command: kind, config, units };
-  const unitDir = join(o.out, 'units');
-  try {
-    if (resume) UnitStore.checkResumable(unitDir, run); // fails fast, before tfjs loads
-  } catch (e) {
-    if (e instanceof InputError && e.kind === 'argument') throw new InputError('argument', '--resume', e.message);
-    throw e;
-  }
-  await backend(o.backend); // before the store: a bad backend must not clear a folder's runs
-  const store = UnitStore.open<InfernoUnitOutput>(unitDir, run, { resume });
-  const modelDir = (u: TrainingUnit) => (kind === 'inferno' && benchmarks.length === 1 ? join(u.method, `seed-${u.seed}`) : join(`b${u.benchmark}`, u.method, `seed-${u.seed}`));
+  const config: TrainingConfig = { ...cfg, benchmarks, methods };
+  const seeds = seedsOf(cfg.seeds);
+  const units = trainingUnits(benchmarks, methods, seeds);
+  const request = o.backend as BackendRequest | undefined;
   const label = (u: TrainingUnit) => `benchmark ${u.benchmark}, ${u.method}, seed ${u.seed}`;
-  await runUnits(
-    store,
+  return {
+    command: kind,
+    config: config as unknown as Record<string, unknown>,
     units,
-    async (u): Promise<InfernoUnitOutput> => {
+    growable: ['seeds'],
+    progressLabel: 'training runs',
+    run: async (u, executor) => {
       process.stderr.write(`diffinfer: ${label(u)}\n`);
       hooks.beforeUnit?.(u);
       const method = INFERNO_METHODS.find((m) => m === u.method)!;
-      const trained = await trainInfernoSeed({ ...cfg, progress, benchmark: u.benchmark as InfernoBenchmark, method }, u.seed, cfg.testEvents, { out: o.out, modelDir: modelDir(u) });
-      try {
-        process.stderr.write(`diffinfer:   sigma_s ${trained.result.sigmaFisher.toFixed(2)} (Fisher), ${trained.result.sigmaProfile.toFixed(2)} (profile); ${trained.result.secondsPerEpoch.toFixed(2)} s per epoch\n`);
-        return { result: trained.result, ...(u.seed === 0 ? plotData(trained) : {}) };
-      } finally {
-        trained.summary.dispose();
-      }
+      const args: InfernoUnitArgs = { config: { ...cfg, progress: false, benchmark: u.benchmark as InfernoBenchmark, method }, seed: u.seed, testEvents: cfg.testEvents, out: o.out, modelDir: modelDirOf(kind, benchmarks, u), backend: request, plots: u.seed === seeds[0], coverage: cfg.coverage };
+      return (await executor.run('call', { module: UNIT_MODULE, name: 'trainInfernoUnit', args })) as InfernoUnitOutput;
     },
-    {
-      resume,
-      onSkip: (u) => process.stderr.write(`diffinfer: ${label(u)}: finished in an earlier run, kept\n`),
-      afterUnit: (u, r) => {
-        if (r.status === 'failed') process.stderr.write(`diffinfer:   failed: ${r.error.name}: ${r.error.message}\n`);
-        hooks.afterUnit?.(u);
-      },
+    onSkip: (u) => process.stderr.write(`diffinfer: ${label(u)}: finished in an earlier run, kept\n`),
+    onDone: (u, r) => {
+      if (r.status === 'failed') process.stderr.write(`diffinfer:   failed: ${r.error.name}: ${r.error.message}\n`);
+      else for (const line of r.output.log ?? []) process.stderr.write(`${line}\n`);
+      hooks.afterUnit?.(u);
     },
-  );
+  };
+}
 
-  // Assembly: from the unit files, in unit order (the same tables resumed or not).
-  const records = collectUnits(store, units);
+/**
+ * The final step of `inferno` / `ablate` (also `diffinfer merge` of their shards): the unit
+ * records, in unit order, assembled into results.json, report.md and the plots under `out`.
+ * Failed units are listed (exit code 1, the table still written). Prints (as JSON) where the
+ * files are and how many runs finished.
+ *
+ * @throws InputError when the records do not belong to the configuration of their manifest.
+ * @example
+ * ```ts
+ * const r = await mergeShards('runs/abl'); // runs finalizeTraining on the shards' records
+ * r.code; // 1 when some runs failed (listed in report.md)
+ * ```
+ */
+export function finalizeTraining(input: FinalizeInput<InfernoUnitOutput>): FinalResult<{ command: string; out: string; runs: number; failed: number; results: string; report: string }> {
+  const out = input.out;
+  if (out === undefined) throw new InputError('argument', 'out', 'the training commands need an output folder');
+  const kind = input.command as 'inferno' | 'ablate';
+  const config = input.config as unknown as TrainingConfig;
+  const { benchmarks } = config;
+  const units = trainingUnits(benchmarks, config.methods, seedsOf(config.seeds));
+  if (units.map((u) => u.id).join('\n') !== input.units.join('\n')) throw new InputError('argument', out, 'the unit records do not match the configuration of their manifest');
+  const byId = new Map(input.records.map((r) => [r.id, r]));
   const results: SeedResult[] = [];
   const failures: FailedRun[] = [];
   const extraPlots: ReportPlot[] = [];
   for (const benchmark of benchmarks) {
     const curves: Array<{ method: string; points: { s: number; deltaNll: number }[] }> = [];
-    for (const { unit, record } of records.filter((r) => r.unit.benchmark === benchmark)) {
+    const drawn = new Set<string>();
+    for (const unit of units.filter((u) => u.benchmark === benchmark)) {
+      const record = byId.get(unit.id);
       const method = INFERNO_METHODS.find((m) => m === unit.method)!;
       if (record?.status !== 'done') {
         failures.push({ benchmark, method, seed: unit.seed, error: record?.status === 'failed' ? record.error : { name: 'Error', message: 'did not run' } });
@@ -253,14 +273,17 @@ export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: rea
       }
       results.push(record.output.result);
       const name = `b${benchmark}-${method}`;
+      // the plots of the first unit of each method that carries plot data (seed 0 of 0 .. K-1)
+      if (drawn.has(name) || (!record.output.distribution && !record.output.curve)) continue;
+      drawn.add(name);
       if (record.output.distribution) {
-        const files = writePlot(distributionPlot({ histograms: record.output.distribution }, { title: `${name}: hard-binned summary per process and variation`, normalise: true }), join(o.out, 'plots', `distributions-${name}`));
+        const files = writePlot(distributionPlot({ histograms: record.output.distribution }, { title: `${name}: hard-binned summary per process and variation`, normalise: true }), join(out, 'plots', `distributions-${name}`));
         extraPlots.push({ title: `Summary distributions, ${name}`, svg: files.svg, png: files.png });
       }
       if (record.output.curve) curves.push({ method: name, points: record.output.curve });
     }
     if (curves.length > 0) {
-      const files = writePlot(profileCurvePlot(curves, { title: `Benchmark ${benchmark}: profile likelihood of s (test sample, seed 0)` }), join(o.out, 'plots', `profile-b${benchmark}`));
+      const files = writePlot(profileCurvePlot(curves, { title: `Benchmark ${benchmark}: profile likelihood of s (test sample, seed 0)` }), join(out, 'plots', `profile-b${benchmark}`));
       extraPlots.push({ title: `Profile likelihood, benchmark ${benchmark}`, svg: files.svg, png: files.png });
     }
   }
@@ -268,19 +291,108 @@ export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: rea
     command: kind,
     date: new Date().toISOString(),
     version: VERSION,
-    config,
+    config: config as unknown as Record<string, unknown>,
     results,
     ...(failures.length > 0 ? { failures } : {}),
     reference: { paper: paperRows(benchmarks), analyticFloor: [...INFERNO_ANALYTIC_FLOOR] },
   };
-  const report = writeOutputs(o.out, experiment, extraPlots);
-  process.stdout.write(report);
-  if (failures.length > 0) {
-    process.stderr.write(`diffinfer: ${failures.length} of ${units.length} runs failed (listed in ${join(o.out, 'report.md')}); rerun them with --resume\n`);
-    return 1;
-  }
-  return 0;
+  writeOutputs(out, experiment, extraPlots);
+  return {
+    json: { command: kind, out, runs: units.length - failures.length, failed: failures.length, results: join(out, 'results.json'), report: join(out, 'report.md') },
+    code: failures.length > 0 ? 1 : 0,
+    message: failures.length > 0 ? `${failures.length} of ${units.length} runs failed (listed in ${join(out, 'report.md')}); rerun them with --resume` : undefined,
+  };
 }
+
+/**
+ * `diffinfer inferno` and `diffinfer ablate`: trains methods on benchmarks over seeds, as a job
+ * of units ({@link trainingJob}) on `workers` workers (default: the cores), whole or one shard
+ * (`shard`: its units into `out/shards/`, a JSON summary on stdout; `diffinfer merge` then
+ * writes the results). Every run writes its own file as it ends; results.json, report.md and
+ * the plots are assembled from those files in unit order ({@link finalizeTraining}), so any
+ * number of workers or shards, resumed or not, gives the same files apart from dates and
+ * timings. With `resume` the finished runs of an earlier call with the same configuration (the
+ * seed list may differ) are kept and only the missing or failed ones run. A run that fails is
+ * recorded and reported; the command then returns 1 after writing the table.
+ *
+ * @throws InputError for bad options (naming the flag: `--workers`, `--shard`, `--seeds`,
+ *   `--resume` on a folder of other options, `--backend`).
+ * @example
+ * ```ts
+ * await infernoCommand('ablate', [2], ['inferno', 'bce'], { out: 'runs/abl', seeds: '100-199', epochs: '200', workers: 2, shard: { index: 0, count: 4 } });
+ * ```
+ */
+export async function infernoCommand(kind: 'inferno' | 'ablate', benchmarks: readonly InfernoBenchmark[], methods: readonly InfernoMethod[], o: TrainingCliOptions, hooks: UnitHooks = {}): Promise<number> {
+  const started = performance.now();
+  const job = trainingJob(kind, benchmarks, methods, o, hooks);
+  const workers = o.workers ?? defaultWorkerCount();
+  checkWorkerCount(workers, '--workers');
+  const resume = o.resume ?? false;
+  try {
+    // fails fast, before tfjs loads
+    if (resume) UnitStore.checkResumable(unitFolder(o.out, o.shard), { command: kind, config: job.config, units: job.units, shard: o.shard, growable: job.growable });
+  } catch (e) {
+    if (e instanceof InputError && e.kind === 'argument') throw new InputError('argument', '--resume', e.message);
+    throw e;
+  }
+  // before the store: a bad backend must not clear a folder's runs
+  if (o.backend !== undefined && !(BACKEND_REQUESTS as readonly string[]).includes(o.backend)) {
+    throw new InputError('argument', `--backend ${o.backend}`, `unknown backend (expected ${BACKEND_REQUESTS.join(', ')})`);
+  }
+  await ensureTrainingBackend(o.backend as BackendRequest | undefined);
+  const progress = o.progress === false ? false : o.progress === true ? true : undefined;
+  const outcome = await withFlagNames(JOB_FLAGS, () => runJob(job, { out: o.out, shard: o.shard, workers, resume, progress, started }, finalizeTraining as Finalizer));
+  if (outcome.kind === 'shard') process.stdout.write(`${JSON.stringify(outcome.json, null, 2)}\n`);
+  else process.stdout.write(readFileSync(join(o.out, 'report.md'), 'utf8'));
+  if (outcome.message) process.stderr.write(`diffinfer: ${outcome.message}\n`);
+  return outcome.code;
+}
+/**
+ * A training results.json without what depends on the run rather than the units' numbers: the
+ * date and the timings (`trainSeconds`, `secondsPerEpoch`, each epoch's `seconds`). Two runs of
+ * the same configuration on any number of workers or shards, resumed or not, agree on it to the
+ * bit.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(resultsWithoutTimings(a)) === JSON.stringify(resultsWithoutTimings(b)); // same numbers
+ * ```
+ */
+export function resultsWithoutTimings(results: ExperimentResults): Omit<ExperimentResults, 'date'> {
+  const { date: _date, ...rest } = results;
+  void _date;
+  return {
+    ...rest,
+    results: rest.results.map(({ trainSeconds: _t, secondsPerEpoch: _s, ...r }) => ({ ...r, history: r.history.map(({ seconds: _e, ...h }) => h) }) as SeedResult),
+  };
+}
+
+/**
+ * A training report.md with its date line and the cells of its timing columns (`s/epoch`,
+ * `train time`) blanked, as compared between runs (see {@link resultsWithoutTimings}).
+ *
+ * @example
+ * ```ts
+ * reportWithoutTimings(readFileSync('runs/a/report.md', 'utf8')) === reportWithoutTimings(readFileSync('runs/b/report.md', 'utf8'));
+ * ```
+ */
+export function reportWithoutTimings(report: string): string {
+  let timing: number[] = [];
+  return report
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('Run of ')) return 'Run of (date)';
+      if (!line.startsWith('|')) {
+        timing = [];
+        return line;
+      }
+      const cells = line.split(' | ');
+      if (timing.length === 0) timing = cells.flatMap((c, i) => (/s\/epoch|train time/.test(c) ? [i] : []));
+      return cells.map((c, i) => (timing.includes(i) && !/s\/epoch|train time/.test(c) ? 't' : c)).join(' | ');
+    })
+    .join('\n');
+}
+// --- end training units ---
 
 /** neos objectives. */
 export const NEOS_OBJECTIVES = ['cls', 'inferno', 'z0', 'bce'] as const satisfies readonly MethodName[];

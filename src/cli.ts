@@ -290,7 +290,14 @@ export function buildProgram(run: (code: number) => void): Command {
   // --- end calculators ---
 
   // --- coverage (issue 10) ---
-  jobOptions(withWorkspace(program.command('coverage').description('coverage of POI intervals over pseudo-experiments (true POI uniform in a range, nuisances from their priors); writes results.json, report.md and plots/ in --out, prints the summary (coverage, width, challenge score) as JSON')))
+  jobOptions(program.command('coverage').description('coverage of POI intervals over pseudo-experiments (true POI uniform in a range, nuisances from their priors) of a workspace, or with --model DIR --benchmark B of a trained INFERNO/BCE model (pseudo-experiments from the simulator); writes results.json, report.md and plots/ in --out, prints the summary (coverage, width, challenge score) as JSON'))
+    .argument('[workspace]', 'pyhf JSON workspace ("-" reads stdin); none with --model')
+    .option('-p, --patch <file>', 'JSON patch or pyhf patchset (file.json:name) to apply; repeatable', collect, [])
+    .option('--measurement <name>', 'measurement to use (default: the first)')
+    .option('-o, --output <file>', 'write the result to a file (atomically) instead of stdout')
+    .option('--model <dir>', 'a trained INFERNO/BCE bundle (diffinfer inferno/ablate/train): pseudo-experiments simulated, passed through its summary, fitted with its exported templates')
+    .option('--benchmark <n>', 'with --model: the INFERNO benchmark (0-4) whose nuisances are drawn and fitted', parseSeed('--benchmark'))
+    .option('--backend <name>', 'with --model: tfjs backend (auto, gpu, node, wasm, cpu; default DIFFINFER_BACKEND or auto)')
     .requiredOption('--out <dir>', 'output directory')
     .option('--pseudo-experiments <n>', 'number of pseudo-experiments', parsePositiveInteger('--pseudo-experiments'), 1000)
     .option('--seed <s>', 'seed (non-negative integer; same seed, same pseudo-experiments on any number of workers)', parseSeed('--seed'), 0)
@@ -301,7 +308,17 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--level <t>', 'threshold on t_mu (1: 68.27%)', parseNumber('--level'), 1)
     .option('--belt-points <k>', 'neyman: grid points of the belt', parsePositiveInteger('--belt-points'), 12)
     .option('--belt-toys <m>', 'neyman: pseudo-experiments per grid point', parsePositiveInteger('--belt-toys'), 200)
-    .action(async (ws, opts) => {
+    .action(async (ws: string | undefined, opts) => {
+      if (opts.model !== undefined) {
+        const other = ws !== undefined ? 'workspace argument' : opts.patch.length ? '--patch' : opts.measurement !== undefined ? '--measurement' : opts.true.length ? '--true' : opts.nuisances !== 'prior' ? '--nuisances fixed' : undefined;
+        if (other) throw new InputError('argument', '--model', `takes no ${other}: the model's exported templates are the workspace and its nuisances are drawn from the benchmark's priors`);
+        if (opts.benchmark === undefined) throw new InputError('argument', '--benchmark', 'is needed with --model: the INFERNO benchmark (0-4) whose nuisances the pseudo-experiments draw');
+        const { modelCoverageCommand } = await import('./commands/coverage.js');
+        run(emitJob(await modelCoverageCommand({ ...opts, model: opts.model, benchmark: opts.benchmark }), opts));
+        return;
+      }
+      if (ws === undefined) throw new InputError('argument', 'coverage', 'needs a workspace argument, or --model DIR --benchmark B');
+      for (const flag of ['benchmark', 'backend'] as const) if (opts[flag] !== undefined) throw new InputError('argument', `--${flag}`, 'applies to --model only');
       const { workspace, measurement } = loadWorkspace({ workspace: ws, patches: opts.patch, measurement: opts.measurement });
       const { coverageCommand } = await import('./commands/coverage.js');
       run(emitJob(await coverageCommand(workspace, measurement.name, { workspace: ws, patches: opts.patch }, { ...opts, true: parseAssignments('--true', opts.true) }), opts));
@@ -311,7 +328,7 @@ export function buildProgram(run: (code: number) => void): Command {
   // --- merge (issue 13) ---
   program
     .command('merge')
-    .description('combine the shards in DIR/shards/ (of coverage, cls/limit --calculator toybased, limit --scan or --patchset run with --shard i/N --out DIR) into the results.json, report.md and plots one unsharded run writes; prints what that run prints')
+    .description('combine the shards in DIR/shards/ (of ablate, inferno, coverage, cls/limit --calculator toybased, limit --scan or --patchset run with --shard i/N --out DIR) into the results.json, report.md and plots one unsharded run writes; prints what that run prints')
     .argument('<dir>', 'the --out folder of the shards')
     .option('-o, --output <file>', 'write the JSON to a file (atomically) instead of stdout')
     .action(async (dir, opts) => {
@@ -369,17 +386,21 @@ export function buildProgram(run: (code: number) => void): Command {
   const training = (cmd: Command) =>
     cmd
       .requiredOption('--out <dir>', 'output directory: models, results.json, report.md, plots/')
-      .option('--seeds <k>', 'number of seeds (0 .. k-1)', '1')
+      .option('--seeds <list>', 'seeds: a count K (0 .. K-1) or ranges, e.g. 100-199 or 0-9,20-29 (a unit\'s seed is its own, so runs of other seed ranges can be added later)', '1')
       .option('--epochs <n>', 'training epochs (an epoch: every training event once, in batches)', '200')
       .option('--train-events <n>', 'training events per process', '100000')
       .option('--test-events <n>', 'fresh test events per process', '1000000')
       .option('--batch <n>', 'events per step over both processes', '2000')
       .option('--lr <x>', 'Adam learning rate', '0.001')
       .option('--patience <n>', 'stop after n epochs without a better validation width')
+      .option('--coverage <n>', 'INFERNO runs: coverage, mean width and challenge score of the profile intervals over n pseudo-experiments from the simulator (true mu uniform in [0.1, 3]; in DIR/<model>/coverage/) as table columns')
       .option('--variation-fraction <f>', 'fraction of each batch the shape variations are evaluated on (control variates; 1: all)', '0.25')
       .option('--backend <name>', 'tfjs backend: auto, gpu, node, wasm, cpu (default: DIFFINFER_BACKEND or auto)')
+      .option('--progress', 'a progress bar over the training runs on stderr (default: when stderr is a terminal)')
       .option('--no-progress', 'no progress bar on stderr')
-      .option('--resume', 'keep the finished runs in --out (same options required) and run only the missing or failed ones');
+      .option('--resume', 'keep the finished runs in --out (same options required; --seeds may grow) and run only the missing or failed ones')
+      .option('--workers <w>', 'worker threads, each with its own tfjs backend, one training run at a time (default: the number of cores)', parsePositiveInteger('--workers'))
+      .option('--shard <i/N>', 'run only the i-th of N slices of the training runs (0 <= i < N, round-robin) into DIR/shards/; diffinfer merge DIR combines them', parseShardOption('--shard'));
 
   training(program.command('inferno').description("train and evaluate on INFERNO's synthetic benchmark (arXiv:1806.04743); writes bundles, results.json, report.md and plots"))
     .option('--benchmark <n>', 'benchmark 0-4', '2')
@@ -395,6 +416,9 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--config <file>', 'an analysis config (YAML or JSON): train and evaluate its methods over seeds (the INFERNO options do not apply)')
     .action(async (opts) => {
       if (opts.config) {
+        if (opts.shard) throw new InputError('argument', '--shard', 'is not available with --config (it shards the INFERNO benchmarks)');
+        if (opts.workers !== undefined && opts.workers > 1) throw new InputError('argument', '--workers', 'with --config the runs are in one thread (give --workers 1 or leave it out)');
+        if (opts.coverage !== undefined) throw new InputError('argument', '--coverage', 'is not available with --config (coverage draws pseudo-experiments from the INFERNO simulator)');
         const a = await analyses();
         run(await a.ablateConfigCommand(opts.config, { methods: opts.methods ?? 'bce,inferno', seeds: opts.seeds, out: opts.out, resume: opts.resume, backend: opts.backend, progress: opts.progress }));
         return;

@@ -21,7 +21,7 @@
  * code4p; at the nominal point its slope `(up - down) / 2` equals the authors'
  * quadratic-inside/linear-outside rule, so Cramér-Rao widths are the same.
  */
-import type { AnalysisConfigInput } from '../../src/models/config/index.js';
+import type { AnalysisConfigInput } from '../../src/models/config/schema.js';
 import type { MethodName } from '../../src/models/methods.js';
 import { InputError } from '../../src/stats/errors.js';
 import type { TemplateNuisance, SingleChannelTemplateSpec as TemplateSpec } from '../../src/stats/templates/spec.js';

@@ -16,7 +16,7 @@
  * (as `neos.hists_from_nn`). The demo draws all four blobs from one key; here the three
  * background blobs share their standard-normal draws (one seed) and the signal has its own.
  */
-import type { AnalysisConfigInput } from '../../src/models/config/index.js';
+import type { AnalysisConfigInput } from '../../src/models/config/schema.js';
 import type { Dataset } from '../../src/models/data.js';
 import type { MethodName } from '../../src/models/methods.js';
 import { InputError } from '../../src/stats/errors.js';

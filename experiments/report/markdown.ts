@@ -181,6 +181,14 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
     ];
     if (hasCls) columns.push(['CLs median [16%, 84%]', 'r', (s) => formatBand(s.cls, 3), () => '']);
     if (hasZ0) columns.push(['Z0 median [16%, 84%]', 'r', (s) => formatBand(s.z0), () => '']);
+    if (rows.some((r) => r.coverage)) {
+      const n = [...new Set(results.results.filter((r) => r.benchmark === b && r.coverage).map((r) => r.coverage!.n))].join(', ');
+      columns.push(
+        [`coverage (N = ${n}) median [16%, 84%]`, 'r', (s) => formatBand(s.coverage, 3), () => ''],
+        [`mean interval width on mu median [16%, 84%]`, 'r', (s) => formatBand(s.coverageWidth, 3), () => ''],
+        ['score median [16%, 84%]', 'r', (s) => formatBand(s.coverageScore, 3), () => ''],
+      );
+    }
     if (rows.some((r) => r.limit)) columns.push([`expected 95% CLs limit on ${poi} median [16%, 84%]`, 'r', (s) => formatBand(s.limit, 3), () => '']);
     columns.push(['s/epoch', 'r', (s) => formatNumber(medianOf(results.results.filter((r) => r.benchmark === b && r.method === s.method).map((r) => r.secondsPerEpoch))), () => '']);
     if (hasPaper) {
@@ -211,6 +219,7 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
     const anyCls = sorted.some((r) => r.cls !== undefined);
     const anyZ0 = sorted.some((r) => r.z0 !== undefined);
     const anyLimit = sorted.some((r) => r.limit !== undefined);
+    const anyCoverage = sorted.some((r) => r.coverage !== undefined);
     const header = ['benchmark', 'method', 'seed', `sigma_${poi} (Fisher)`, `sigma_${poi} (profile)`];
     const align: ('l' | 'r')[] = ['r', 'l', 'r', 'r', 'r'];
     if (anyLimit) {
@@ -225,6 +234,10 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
       header.push('Z0');
       align.push('r');
     }
+    if (anyCoverage) {
+      header.push('coverage', 'mean width', 'score', 'in band');
+      align.push('r', 'r', 'r', 'l');
+    }
     header.push('epochs', 'train time (s)', 'model');
     align.push('r', 'r', 'l');
     out.push(
@@ -236,6 +249,10 @@ export function renderReport(results: ExperimentResults, options: RenderReportOp
           if (anyLimit) c.push(r.limit === undefined ? '' : formatNumber(r.limit, 3));
           if (anyCls) c.push(r.cls === undefined ? '' : formatNumber(r.cls));
           if (anyZ0) c.push(r.z0 === undefined ? '' : formatNumber(r.z0));
+          if (anyCoverage) {
+            const v = r.coverage;
+            c.push(v ? `${formatNumber(v.coverage, 3)} ± ${formatNumber(v.coverageError, 3)} (N = ${v.n}${v.failed ? `, ${v.failed} failed` : ''})` : '', v ? formatNumber(v.meanWidth, 3) : '', v ? formatNumber(v.score, 3) : '', v ? (v.inBand ? 'yes' : 'no') : '');
+          }
           c.push(String(r.epochs), formatNumber(r.trainSeconds, 1), `\`${r.modelDir}\``);
           return c;
         }),

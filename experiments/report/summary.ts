@@ -83,6 +83,10 @@ export interface SeedSummary {
   cls?: Band;
   z0?: Band;
   limit?: Band;
+  /** `--coverage N`: coverage, mean interval width and challenge score over the seeds. */
+  coverage?: Band;
+  coverageWidth?: Band;
+  coverageScore?: Band;
 }
 
 /**
@@ -140,6 +144,12 @@ export function summariseSeeds(results: readonly SeedResult[]): SeedSummary[] {
     if (cls.length > 0) s.cls = band(cls);
     if (z0.length > 0) s.z0 = band(z0);
     if (limit.length > 0) s.limit = band(limit);
+    const cov = g.filter((r) => r.coverage !== undefined).map((r) => r.coverage!);
+    if (cov.length > 0) {
+      s.coverage = band(cov.map((c) => c.coverage));
+      s.coverageWidth = band(cov.map((c) => c.meanWidth));
+      s.coverageScore = band(cov.map((c) => c.score));
+    }
     out.push(s);
   }
   return out.sort((a, b) => a.benchmark - b.benchmark || METHODS.indexOf(a.method) - METHODS.indexOf(b.method));

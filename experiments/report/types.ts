@@ -81,6 +81,29 @@ export interface SeedResult {
   z0?: number;
   /** Analyses: the expected 95% CLs upper limit on the POI (median) on the test sample. */
   limit?: number;
+  /** `--coverage N`: the profile interval's coverage over N simulated pseudo-experiments of the saved model. */
+  coverage?: SeedCoverage;
+}
+
+/**
+ * The coverage of a run's profile-likelihood intervals (experiments/coverage-model.ts): N
+ * pseudo-experiments from the simulator, true mu uniform in [0.1, 3]; coverage c with its
+ * binomial error, mean width of the interval on mu, the challenge score and whether c lies in
+ * `0.6827 +- 2 sigma68`.
+ *
+ * @example
+ * ```ts
+ * const c: SeedCoverage = { n: 200, failed: 0, coverage: 0.685, coverageError: 0.033, meanWidth: 0.74, score: 0.30, inBand: true };
+ * ```
+ */
+export interface SeedCoverage {
+  n: number;
+  failed: number;
+  coverage: number;
+  coverageError: number;
+  meanWidth: number;
+  score: number;
+  inBand: boolean;
 }
 
 /**

@@ -270,7 +270,7 @@ interface ProcessModel {
 }
 
 const MODELS: Readonly<Record<ChallengeProcess, ProcessModel>> = {
-  htautau: { kind: 'resonance', mass: 125, width: 0, rapiditySd: 1.4, jets: [0.3, 0.32, 0.21, 0.1, 0.05, 0.02], jetPtMean: Number(process.env.HJET ?? 30), vbfFraction: 0.12 },
+  htautau: { kind: 'resonance', mass: 125, width: 0, rapiditySd: 1.4, jets: [0.3, 0.32, 0.21, 0.1, 0.05, 0.02], jetPtMean: 30, vbfFraction: 0.12 },
   ztautau: { kind: 'resonance', mass: 91.19, width: 2.5, massRange: [60, 160], rapiditySd: 1.7, jets: [0.64, 0.24, 0.08, 0.03, 0.007, 0.003], jetPtMean: 25, vbfFraction: 0 },
   ttbar: { kind: 'wpair', rapiditySd: 1.1, wPtScale: 35, jets: [0.02, 0.1, 0.25, 0.3, 0.2, 0.13], jetPtMean: 45, vbfFraction: 0 },
   diboson: { kind: 'wpair', rapiditySd: 1.3, wPtScale: 20, jets: [0.55, 0.25, 0.12, 0.05, 0.02, 0.01], jetPtMean: 25, vbfFraction: 0 },
@@ -280,7 +280,7 @@ const W_MASS = 80.38;
 /** Standard deviation of each component of the soft hadronic recoil of resonances, GeV. */
 const RECOIL_SD = 10;
 /** MET resolution per component: this times sqrt(sum of visible pT / GeV), GeV. */
-const MET_RESOLUTION = Number(process.env.METRES ?? 1.0);
+const MET_RESOLUTION = 1.0;
 const MAX_TRIES = 100_000;
 const HAD_PT2 = CHALLENGE_PRESELECTION.hadPt ** 2;
 const LEP_PT2 = CHALLENGE_PRESELECTION.lepPt ** 2;

@@ -5,28 +5,8 @@
  * three background blobs share their standard-normal draws, as `simulateNeos`).
  */
 import type { Simulator } from '../../src/models/config/index.js';
-import { InputError } from '../../src/stats/errors.js';
-import { NEOS_BLOB_MEANS, type NeosDataset } from '../neos/problem.js';
-import { simulateGaussian } from './gaussian.js';
-import { simulateInferno, type InfernoProcess } from './inferno.js';
+import { CHALLENGE_CONFIG_SIMULATOR } from '../challenge/problem.js';
+import { INFERNO_SIMULATOR as inferno, NEOS_SIMULATOR as neos } from './problem-simulators.js';
 
-const inferno: Simulator = {
-  columns: ['x0', 'x1', 'x2'],
-  simulate: (process, n, seed) => {
-    if (process !== 'signal' && process !== 'background') throw new InputError('argument', `simulator inferno process "${process}"`, 'expected signal or background');
-    return simulateInferno({ process: process as InfernoProcess, n, seed }).x;
-  },
-};
-
-const neos: Simulator = {
-  columns: ['x0', 'x1'],
-  simulate: (process, n, seed) => {
-    const mean = NEOS_BLOB_MEANS[process as NeosDataset];
-    if (!mean) throw new InputError('argument', `simulator neos process "${process}"`, `expected one of ${Object.keys(NEOS_BLOB_MEANS).join(', ')}`);
-    const stream = process === 'signal' ? 'signal' : 'background';
-    return simulateGaussian({ mean, n, seed: `neos/${stream}/${seed}` }).x;
-  },
-};
-
-/** The simulators every diffinfer command registers. */
-export const BUILTIN_SIMULATORS: Readonly<Record<string, Simulator>> = { inferno, neos };
+/** The simulators every diffinfer command registers (`challenge`: experiments/challenge/problem.ts). */
+export const BUILTIN_SIMULATORS: Readonly<Record<string, Simulator>> = { inferno, neos, challenge: CHALLENGE_CONFIG_SIMULATOR };

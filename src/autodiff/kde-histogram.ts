@@ -29,14 +29,15 @@
  * As h -> 0 both kernels give the ordinary weighted histogram. Differentiable in x and w.
  * Shapes: x [N], w [N] -> counts [B] for B + 1 edges.
  */
+import { edgeBin, type Overflow } from './hard-bins.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { stagedSum, stagedWeightedSum } from './staged-sum.js';
 
 /** Bandwidth given absolutely, or relative to the (smallest) bin width. */
 export type Bandwidth = { readonly absolute: number } | { readonly relative: number };
 
-/** What happens to mass outside the outer edges: lost, or added to the edge bins. */
-export type Overflow = 'drop' | 'fold';
+/** What happens to mass outside the outer edges: lost, or added to the edge bins ({@link edgeBin}). */
+export type { Overflow };
 
 /** The smoothing kernel; both have standard deviation h. */
 export type KdeKernel = 'gaussian' | 'logistic';
@@ -192,8 +193,8 @@ export function kdeHistogram(x: tf.Tensor1D, options: KdeHistogramOptions): tf.T
 
 /**
  * The plain weighted histogram (the h -> 0 limit of {@link kdeHistogram}), in float64 JS, with
- * numpy's edge rule: bins `[e_k, e_{k+1})`, the last bin closed `[e_{B-1}, e_B]`. Outside the
- * edges: dropped, or with `overflow: 'fold'` added to the first or last bin.
+ * numpy's edge rule ({@link edgeBin}): bins `[e_k, e_{k+1})`, the last bin closed `[e_{B-1}, e_B]`.
+ * Outside the edges: dropped, or with `overflow: 'fold'` added to the first or last bin.
  *
  * @example
  * ```ts
@@ -201,22 +202,9 @@ export function kdeHistogram(x: tf.Tensor1D, options: KdeHistogramOptions): tf.T
  * ```
  */
 export function hardHistogram(x: ArrayLike<number>, edges: readonly number[], weights?: ArrayLike<number>, overflow: Overflow = 'drop'): Float64Array {
-  const nb = edges.length - 1;
-  const out = new Float64Array(nb);
+  const out = new Float64Array(edges.length - 1);
   for (let i = 0; i < x.length; i++) {
-    let k = -1;
-    if (x[i] < edges[0]) k = overflow === 'fold' ? 0 : -1;
-    else if (x[i] >= edges[nb]) k = x[i] === edges[nb] || overflow === 'fold' ? nb - 1 : -1;
-    else {
-      let lo = 0;
-      let hi = nb;
-      while (hi - lo > 1) {
-        const mid = (lo + hi) >> 1;
-        if (x[i] >= edges[mid]) lo = mid;
-        else hi = mid;
-      }
-      k = lo;
-    }
+    const k = edgeBin(edges, x[i], overflow);
     if (k >= 0) out[k] += weights ? weights[i] : 1;
   }
   return out;

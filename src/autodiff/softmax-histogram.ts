@@ -17,6 +17,7 @@
  * temperature 0.5, weights U(0.5, 1.5), K = 10), at most 6e-7 relative per bin against the same
  * formula in float64 (a plain [1, N] x [N, K] matmul: 4.9e-4).
  */
+import { argmaxBin } from './hard-bins.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { stagedWeightedSum } from './staged-sum.js';
 
@@ -73,9 +74,10 @@ export function softmaxHistogram(logits: tf.Tensor2D, options: SoftmaxHistogramO
 }
 
 /**
- * The hard limit (tau -> 0) of {@link softmaxHistogram} in float64 JS: bin k collects the weight
- * of the events whose largest logit is z_ik; an event with t tied largest logits gives 1/t of
- * its weight to each (the limit of the softmax).
+ * The hard histogram of logits, in float64 JS: bin k collects the weight of the events whose
+ * largest logit is z_ik, with diffinfer's one hard rule ({@link argmaxBin}: the first of tied
+ * largest logits, as evaluation, export and `apply` bin). It is the tau -> 0 limit of
+ * {@link softmaxHistogram} except on exact ties, where the softmax shares the weight.
  *
  * Shapes: logits [N * K] row-major (event i's logits at i K .. i K + K - 1), weights [N] -> [K].
  *
@@ -92,18 +94,8 @@ export function argmaxHistogram(logits: ArrayLike<number>, k: number, weights?: 
   if (weights && weights.length !== n) throw new RangeError(`argmaxHistogram: weights must have length ${n}, got ${weights.length}`);
   const out = new Float64Array(k);
   for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    let ties = 0;
-    for (let j = 0; j < k; j++) {
-      const z = logits[i * k + j];
-      if (z > max) {
-        max = z;
-        ties = 1;
-      } else if (z === max) ties++;
-    }
-    if (ties === 0) continue; // NaN logits only: no bin
-    const share = (weights ? weights[i] : 1) / ties;
-    for (let j = 0; j < k; j++) if (logits[i * k + j] === max) out[j] += share;
+    const j = argmaxBin(logits, i, k);
+    if (j >= 0) out[j] += weights ? weights[i] : 1; // all-NaN logits: no bin
   }
   return out;
 }

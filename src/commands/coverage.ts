@@ -10,6 +10,7 @@ import { defaultWorkerCount } from '../parallel/pool.js';
 import type { ShardSpec } from '../parallel/shards.js';
 import type { JobOutcome } from '../jobs/run.js';
 import { JOB_FLAGS, withFlagNames } from './options.js';
+import { InputError } from '../stats/errors.js';
 
 /** Parsed options of the coverage command. */
 export interface CoverageCommandOptions {
@@ -71,4 +72,43 @@ export async function coverageCommand(workspace: Workspace, measurement: string,
       shard: o.shard,
     }),
   );
+}
+
+/** Parsed options of `diffinfer coverage --model DIR --benchmark B`. */
+export interface ModelCoverageCommandOptions extends Omit<CoverageCommandOptions, 'true' | 'nuisances'> {
+  readonly model: string;
+  readonly benchmark: number;
+  readonly backend?: string;
+}
+
+/**
+ * `diffinfer coverage --model DIR --benchmark B`: the coverage of a trained INFERNO/BCE model,
+ * pseudo-experiments drawn from the simulator (experiments/coverage-model.ts); the same outputs
+ * and summary as workspace coverage. Loads TensorFlow.js (the backend of `--backend`, or
+ * DIFFINFER_BACKEND / auto).
+ *
+ * @example
+ * ```ts
+ * const r = await modelCoverageCommand({ ...options, model: 'runs/b4/inferno/seed-0', benchmark: 4 });
+ * ```
+ */
+export async function modelCoverageCommand(o: ModelCoverageCommandOptions): Promise<JobOutcome> {
+  return withFlagNames({ ...FLAGS, benchmark: '--benchmark', model: '--model' }, async () => {
+    if (!Number.isInteger(o.benchmark) || o.benchmark < 0 || o.benchmark > 4) throw new InputError('argument', 'benchmark', `must be one of 0, 1, 2, 3, 4, got ${o.benchmark}`);
+    const { readBundle } = await import('../models/bundle.js');
+    readBundle(o.model); // a missing or bad bundle fails before tfjs loads
+    const [{ backend }, { bundleTemplates, checkModelCoverageSpec, runModelCoverage }] = await Promise.all([import('../../experiments/commands.js'), import('../../experiments/coverage-model.js')]);
+    const spec = { pseudoExperiments: o.pseudoExperiments, seed: o.seed, muRange: o.muRange, method: o.interval, level: o.level, beltPoints: o.beltPoints, beltToys: o.beltToys };
+    checkModelCoverageSpec(spec); // bad options fail before tfjs loads
+    await backend(o.backend);
+    const templates = await bundleTemplates(o.model, o.benchmark as 0 | 1 | 2 | 3 | 4);
+    return runModelCoverage(templates, {
+      ...spec,
+      out: o.out,
+      workers: o.workers ?? defaultWorkerCount(),
+      progress: o.progress,
+      resume: o.resume,
+      shard: o.shard,
+    });
+  });
 }

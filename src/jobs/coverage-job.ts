@@ -121,7 +121,8 @@ export function beltGrid(model: HistFactoryModel, truth: ArrayLike<number>, muRa
   return Array.from({ length: points }, (_, k) => lo + ((hi - lo) * k) / (points - 1));
 }
 
-function unitsOf(o: CoverageJobSpec, grid: readonly number[]): CoverageUnit[] {
+/** The units of a coverage run: belt blocks (Neyman), then coverage or estimate blocks, in a fixed order. */
+export function coverageUnits(o: Pick<CoverageJobSpec, 'method' | 'pseudoExperiments' | 'beltToys' | 'blockSize' | 'beltBlockSize'>, grid: readonly number[]): CoverageUnit[] {
   const units: CoverageUnit[] = [];
   const bb = o.beltBlockSize ?? 50;
   if (o.method === 'neyman') {
@@ -167,7 +168,7 @@ export function coverageJob(o: CoverageJobSpec): UnitJob<CoverageUnit, unknown> 
   if (o.method === 'neyman' && !(Number.isSafeInteger(o.beltToys) && o.beltToys >= 2)) throw new InputError('argument', 'belt toys', `must be an integer >= 2, got ${o.beltToys}`);
   const source: ModelSource = modelSource(o.workspace, { measurement: o.measurement });
   const grid = o.method === 'neyman' ? beltGrid(model, truth.values, o.muRange, o.beltPoints) : [];
-  const units = unitsOf(o, grid);
+  const units = coverageUnits(o, grid);
   const named = (values: ArrayLike<number>) => Object.fromEntries(model.parameterNames.map((n, i) => [n, values[i]]));
   const config: CoverageConfig = {
     format: 'diffinfer-coverage-units/2',

@@ -95,7 +95,8 @@ const f = (x: number, d = 4) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
 /** The markdown report. */
 export function coverageMarkdown(results: {
-  inputs: { workspace: string; patches: readonly string[]; measurement: string };
+  /** `model`: a trained model's coverage (experiments/coverage-model.ts), `source` says how its pseudo-experiments are made. */
+  inputs: { workspace: string; patches: readonly string[]; measurement: string; model?: string; source?: string };
   options: Record<string, unknown>;
   poi: string;
   truth: { source: string; values: Record<string, number>; held: readonly string[] };
@@ -105,7 +106,9 @@ export function coverageMarkdown(results: {
   const lines = [
     `# Coverage of ${o.interval === 'neyman' ? 'Neyman (bias-corrected belt)' : 'profile-likelihood'} intervals`,
     '',
-    `Workspace \`${results.inputs.workspace}\`${results.inputs.patches.length ? ` + ${results.inputs.patches.map((p) => `\`${p}\``).join(' + ')}` : ''}, measurement \`${results.inputs.measurement}\`, POI \`${results.poi}\`.`,
+    results.inputs.model !== undefined
+      ? `Trained model \`${results.inputs.model}\`: ${results.inputs.source ?? ''} Fitted with ${results.inputs.workspace}, POI \`${results.poi}\`.`
+      : `Workspace \`${results.inputs.workspace}\`${results.inputs.patches.length ? ` + ${results.inputs.patches.map((p) => `\`${p}\``).join(' + ')}` : ''}, measurement \`${results.inputs.measurement}\`, POI \`${results.poi}\`.`,
     `${o.pseudo_experiments} pseudo-experiments, seed ${o.seed}: true ${results.poi} uniform in [${(o.mu_range as number[]).join(', ')}], nuisances ${o.nuisances === 'prior' ? 'drawn from their priors (auxiliary data nominal)' : 'at their true values (auxiliary data drawn from the constraints)'}; true values: ${results.truth.source}${results.truth.held.length ? ` (held: ${results.truth.held.join(', ')})` : ''}. Interval: t_mu <= ${o.level}${o.interval === 'neyman' ? `, belt of ${o.belt_points} points x ${o.belt_toys} pseudo-experiments` : ''}.`,
     '',
     '| quantity | value |',

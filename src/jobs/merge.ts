@@ -14,8 +14,8 @@ import type { FinalResult } from './run.js';
  * Merges the shards of `dir` and writes the results there.
  *
  * @throws InputError for shards that do not make one run (see `readShardedRun`), or of a
- *   command that has no final step here (e.g. a training run before it moved to the shared
- *   machinery); NumericalError as the command's final step (e.g. failed units).
+ *   command that has no final step in the registry; NumericalError as the command's final step
+ *   (e.g. failed units of a statistics job; the training commands list theirs and return code 1).
  * @example
  * ```ts
  * const r = await mergeShards('runs/cov'); // after `diffinfer coverage ... --shard i/8 --out runs/cov` for i = 0..7

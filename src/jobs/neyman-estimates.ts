@@ -7,7 +7,7 @@
  * Browser-safe: no `node:` imports.
  */
 import { NumericalError } from '../stats/errors.js';
-import { coverageTrueMu, drawPseudoExperiment, estimatePoi, type CoverageFailure, type PseudoExperimentConfig } from '../stats/inference/coverage.js';
+import { coverageTrueMu, drawPseudoExperiment, estimatePoi, type CoverageFailure, type PseudoExperimentConfig, type PseudoExperimentData } from '../stats/inference/coverage.js';
 import type { TestStatisticOptions } from '../stats/inference/test-statistics.js';
 import { failureReason } from '../stats/inference/toy-calculator.js';
 import type { HistFactoryModel } from '../stats/model/model.js';
@@ -18,6 +18,8 @@ export interface NeymanEstimateBlockSpec {
   readonly start: number;
   readonly count: number;
   readonly fitOptions?: TestStatisticOptions;
+  /** Draws each experiment's data instead of the model (see `CoverageBlockSpec.draw`). */
+  readonly draw?: PseudoExperimentData;
 }
 
 export interface NeymanEstimateBlockResult {
@@ -45,7 +47,7 @@ export function runNeymanEstimateBlock(model: HistFactoryModel, spec: NeymanEsti
     const index = spec.start + j;
     const mu = coverageTrueMu(spec.config, index);
     try {
-      const pe = drawPseudoExperiment(model, spec.config, 'coverage', index, mu);
+      const pe = spec.draw ? { data: spec.draw('coverage', index, mu) } : drawPseudoExperiment(model, spec.config, 'coverage', index, mu);
       estimates.push({ index, mu, estimate: estimatePoi(model, pe.data, spec.fitOptions ?? {}) });
     } catch (e) {
       if (!(e instanceof NumericalError)) throw e;

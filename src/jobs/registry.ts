@@ -20,4 +20,7 @@ export const FINALIZERS: Readonly<Record<string, Finalizer>> = {
   'limit-toys': finalizeToys as Finalizer,
   'limit-scan': finalizeScan as Finalizer,
   'limit-patchset': finalizePatchset as Finalizer,
+  // the training commands: loaded when merged (tfjs-free merges of the statistics jobs)
+  ablate: async (input) => (await import('../../experiments/commands.js')).finalizeTraining(input),
+  inferno: async (input) => (await import('../../experiments/commands.js')).finalizeTraining(input),
 };

@@ -22,7 +22,8 @@
  * them times m / n give the full-sample `scale^2 sum_j w_j^2`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { kdeHistogram, type Bandwidth, type KdeKernel, type Overflow } from '../autodiff/kde-histogram.js';
+import { argmaxBin, edgeBin, type Overflow } from '../autodiff/hard-bins.js';
+import { kdeHistogram, type Bandwidth, type KdeKernel } from '../autodiff/kde-histogram.js';
 import { softmaxHistogram } from '../autodiff/softmax-histogram.js';
 import { InputError } from '../stats/errors.js';
 import type { TemplateModel } from '../stats/templates/index.js';
@@ -224,35 +225,11 @@ function checkEdges(edges: readonly number[], where: string): void {
   }
 }
 
-/**
- * The bin of a value among increasing edges, numpy's rule (`np.histogram`, `hardHistogram` of
- * src/autodiff): bin k is `[e_k, e_{k+1})`, the last bin `[e_{B-1}, e_B]` closed; outside the
- * edges -1 (`drop`) or the end bin (`fold`).
- *
- * @example
- * ```ts
- * edgeBin([0, 0.5, 1], 0.5, 'drop'); // 1
- * edgeBin([0, 0.5, 1], 1, 'drop');   // 1
- * edgeBin([0, 0.5, 1], 1.2, 'drop'); // -1
- * ```
- */
-export function edgeBin(edges: readonly number[], x: number, overflow: Overflow): number {
-  const nb = edges.length - 1;
-  if (!(x >= edges[0])) return overflow === 'fold' && x < edges[0] ? 0 : -1;
-  if (x >= edges[nb]) return x === edges[nb] || overflow === 'fold' ? nb - 1 : -1;
-  let lo = 0;
-  let hi = nb;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (x >= edges[mid]) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
+export { edgeBin };
 
 /**
- * Hard bin index of each of `n` summary outputs: the argmax of K logits (row-major [n, K]; the
- * first of tied largest logits) for softmax binning, or the bin of the score among the fixed
+ * Hard bin index of each of `n` summary outputs ({@link argmaxBin}, {@link edgeBin}): the argmax of
+ * K logits (row-major [n, K]; the first of tied largest logits; -1 for NaN outputs) for softmax binning, or the bin of the score among the fixed
  * edges ({@link edgeBin}) with the `fold` overflow the soft counts use (whose h -> 0 limit these
  * bins are): a float32 sigmoid score of exactly 1.0 lands in the last bin.
  *
@@ -264,11 +241,7 @@ export function edgeBin(edges: readonly number[], x: number, overflow: Overflow)
 export function hardBins(binning: Binning, bins: number, outputs: Float32Array, n: number): Int32Array {
   const out = new Int32Array(n);
   if (binning.kind === 'softmax') {
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < bins; j++) if (outputs[i * bins + j] > outputs[i * bins + best]) best = j;
-      out[i] = best;
-    }
+    for (let i = 0; i < n; i++) out[i] = argmaxBin(outputs, i, bins);
   } else {
     for (let i = 0; i < n; i++) out[i] = edgeBin(binning.edges, outputs[i], 'fold');
   }

@@ -19,10 +19,12 @@ import { z } from 'zod';
 import { InputError } from '../stats/errors.js';
 import { writeFileAtomic } from '../stats/io.js';
 import type { Binning } from './analysis.js';
-import { compileAnalysis, type CompiledAnalysis, type CompileOptions } from './config/compile.js';
+import type { CompiledAnalysis, CompileOptions } from './config/compile.js';
+import { compileAnalysis } from './config/compile-node.js';
 import { FeatureSummary } from './feature-summary.js';
 import { loadFlow, saveFlow } from './flows/serialize.js';
-import { loadMlp, MlpSummary } from './mlp.js';
+import { MlpSummary } from './mlp.js';
+import { loadMlp, saveMlp } from './mlp-node.js';
 import { METHOD_NAMES, type MethodName } from './methods.js';
 import type { Summary, SummaryOutput } from './summary.js';
 
@@ -112,11 +114,11 @@ export interface BundleContents {
 export async function saveBundle(dir: string, summary: Summary, contents: BundleContents): Promise<BundleFile> {
   let summaryEntry: BundleFile['summary'];
   if (summary instanceof MlpSummary) {
-    await summary.save(join(dir, 'summary'));
+    await saveMlp(summary, join(dir, 'summary'));
     summaryEntry = { kind: 'mlp', dir: 'summary' };
   } else if (summary instanceof FeatureSummary && summary.flowSource) {
     const { flows, options } = summary.flowSource;
-    await summary.head.save(join(dir, 'summary'));
+    await saveMlp(summary.head, join(dir, 'summary'));
     const entries = Object.keys(flows).map((process, k) => ({ process, file: join('flows', `${k}.json`) }));
     for (const e of entries) saveFlow(flows[e.process], join(dir, e.file));
     summaryEntry = {

@@ -5,7 +5,8 @@
  * summaries), hard-histogram evaluation and the trainer.
  */
 export { defaultInputNames, fitStandardisation, type Standardisation, type Summary, type SummaryOutput } from './summary.js';
-export { ACTIVATIONS, createMlp, loadMlp, MlpSummary, type Activation, type MlpOptions, type MlpSidecar } from './mlp.js';
+export { ACTIVATIONS, createMlp, MLP_FILE_NAMES, mlpFromFiles, MlpSummary, type Activation, type MlpFiles, type MlpOptions, type MlpSidecar } from './mlp.js';
+export { loadMlp, saveMlp } from './mlp-node.js';
 export {
   adam,
   applyGradients,
@@ -53,7 +54,8 @@ export {
 export { drawTrainingBatch, hardTemplates, softTemplates, summaryOutputs, type TrainingBatch } from './fill.js';
 export { evaluateCounts, evaluateHard, type EvaluateOptions, type HardEvaluation } from './evaluate.js';
 export { isMethodName, METHOD_NAMES, METHODS, methodOf, type BinningOptions, type Method, type MethodLoss, type MethodName } from './methods.js';
-export { train, type HookContext, type HookResult, type StepRecord, type TrainHook, type TrainObjective, type TrainOptions, type TrainResult } from './trainer.js';
+export { type HookContext, type HookResult, type StepRecord, type TrainHook, type TrainIo, type TrainObjective, type TrainOptions, type TrainResult } from './trainer.js';
+export { NODE_TRAIN_IO, train } from './trainer-node.js';
 export { FeatureSummary, type FeatureMap } from './feature-summary.js';
 export * as flows from './flows/index.js';
 export {

@@ -11,6 +11,8 @@
  * | bce | balanced binary cross-entropy | score | KDE / equal score bins | validation loss |
  * | cls | expected CLs at the tested POI | score | KDE / equal score bins | validation Fisher width |
  * | z0 | minus the discovery significance | score | KDE / equal score bins | validation Fisher width |
+ * | bce-augmented | BCE on nuisance-augmented batches (arms/augmented.ts) | score | KDE / equal score bins | validation loss |
+ * | pivot | BCE - lambda x adversary loss (arms/pivot.ts) | score | KDE / equal score bins | validation loss |
  *
  * A method with its own loss or hooks (issue 12's arms) adds a `loss` kind here and its branch
  * in the trainer.
@@ -21,7 +23,7 @@ import type { TemplateModel } from '../stats/templates/index.js';
 import type { Binning } from './analysis.js';
 
 /** The method names, in the order reports list them. */
-export const METHOD_NAMES = ['inferno', 'profile-width', 'bce', 'cls', 'z0'] as const;
+export const METHOD_NAMES = ['inferno', 'profile-width', 'bce', 'cls', 'z0', 'bce-augmented', 'pivot'] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -34,7 +36,12 @@ export interface MethodObjectiveOptions {
 /** What a method minimises. */
 export type MethodLoss =
   | { readonly kind: 'bce' }
-  | { readonly kind: 'head'; readonly objective: (tm: TemplateModel, counts: Float64Array, options: MethodObjectiveOptions) => ObjectiveResult };
+  | { readonly kind: 'head'; readonly objective: (tm: TemplateModel, counts: Float64Array, options: MethodObjectiveOptions) => ObjectiveResult }
+  /**
+   * Issue 12's arms on nuisance-augmented batches (src/models/arms: `trainAugmentedBce`,
+   * `trainPivot` with its lambda); the analysis trainer has no branch for them yet.
+   */
+  | { readonly kind: 'arm'; readonly arm: 'augmented' | 'pivot' };
 
 /** Options of a method's binning. */
 export interface BinningOptions {
@@ -125,6 +132,27 @@ export const METHODS: Readonly<Record<MethodName, Method>> = {
     selection: 'fisher-width',
     lossLabel: () => 'loss: -Z0 (sigma)',
     color: '#af7aa1',
+  },
+  // issue 12's baseline arms against systematics (src/models/arms), classifiers binned like bce
+  'bce-augmented': {
+    name: 'bce-augmented',
+    description: 'binary cross-entropy on events whose nuisances are drawn from their priors per batch (systematic-robust augmentation), equal score bins',
+    loss: { kind: 'arm', arm: 'augmented' },
+    output: 'score',
+    binning: scoreBins,
+    selection: 'validation-loss',
+    lossLabel: () => 'loss: binary cross-entropy (augmented)',
+    color: '#ff9da7',
+  },
+  pivot: {
+    name: 'pivot',
+    description: 'a classifier with an adversary predicting the nuisances from its score, gradient reversal of strength lambda (arXiv:1611.01046), equal score bins',
+    loss: { kind: 'arm', arm: 'pivot' },
+    output: 'score',
+    binning: scoreBins,
+    selection: 'validation-loss',
+    lossLabel: () => 'loss: BCE - lambda x adversary loss',
+    color: '#9c755f',
   },
 };
 

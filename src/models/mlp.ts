@@ -7,13 +7,14 @@
  * by `tf.loadLayersModel`) and `diffinfer.json`, a sidecar with the architecture, the input
  * standardisation and names. What the network was trained for (binning, analysis, method) is
  * the bundle's (bundle.ts), not the sidecar's.
+ *
+ * No file IO here (this module runs in a browser): {@link MlpSummary.files} gives the three
+ * files' contents and {@link mlpFromFiles} restores a summary from them; `saveMlp` and `loadMlp`
+ * (mlp-node.ts, Node only) write and read the directory.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../stats/errors.js';
-import { writeFileAtomic } from '../stats/io.js';
 import { defaultInputNames, type Standardisation, type Summary, type SummaryOutput } from './summary.js';
 
 /** Hidden-layer activations. */
@@ -47,7 +48,7 @@ export interface MlpSidecar {
 }
 
 /**
- * An MLP summary. Build with {@link createMlp}, restore with {@link loadMlp}.
+ * An MLP summary. Build with {@link createMlp}, restore with {@link mlpFromFiles} (or `loadMlp` of mlp-node.ts).
  */
 export class MlpSummary implements Summary {
   readonly inputDim: number;
@@ -57,7 +58,7 @@ export class MlpSummary implements Summary {
   private readonly mean: tf.Tensor2D;
   private readonly invStd: tf.Tensor2D;
 
-  /** @internal use {@link createMlp} or {@link loadMlp}. */
+  /** @internal use {@link createMlp} or {@link mlpFromFiles}. */
   constructor(
     readonly network: tfl.LayersModel,
     options: Required<Omit<MlpOptions, 'inputNames'>> & { readonly inputNames: readonly string[] },
@@ -108,15 +109,16 @@ export class MlpSummary implements Summary {
   }
 
   /**
-   * Writes the model to `dir` (`model.json`, `weights.bin`, `diffinfer.json`), each file
-   * atomically.
+   * The model's files: `model.json` and `weights.bin` (the tfjs layers-model format, loadable by
+   * `tf.loadLayersModel`) and the sidecar `diffinfer.json`. `saveMlp` (mlp-node.ts) writes them.
    *
    * @example
    * ```ts
-   * await mlp.save('out/inferno/seed-0/summary');
+   * const files = await mlp.files(); // { 'model.json': '{...}', 'weights.bin': Uint8Array, 'diffinfer.json': '{...}' }
    * ```
    */
-  async save(dir: string): Promise<void> {
+  async files(): Promise<MlpFiles> {
+    let out: Pick<MlpFiles, 'model.json' | 'weights.bin'> | undefined;
     await this.network.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weightData = artifacts.weightData instanceof ArrayBuffer ? artifacts.weightData : tf.io.concatenateArrayBuffers(artifacts.weightData ?? []);
@@ -127,16 +129,25 @@ export class MlpSummary implements Summary {
           modelTopology: artifacts.modelTopology,
           weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
         };
-        writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(weightData));
-        writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(modelJson)}\n`);
+        out = { 'weights.bin': new Uint8Array(weightData), 'model.json': `${JSON.stringify(modelJson)}\n` };
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
     );
     const { seed, hidden, activation, output, standardisation, inputDim } = this.options;
     const sidecar: MlpSidecar = { format: 'diffinfer-mlp', version: 1, inputDim, hidden, activation, output, seed, standardisation, inputNames: this.inputNames };
-    writeFileAtomic(join(dir, 'diffinfer.json'), `${JSON.stringify(sidecar, null, 2)}\n`);
+    return { ...out!, 'diffinfer.json': `${JSON.stringify(sidecar, null, 2)}\n` };
   }
 }
+
+/** The files of a saved MLP, by name (see {@link MlpSummary.files}). */
+export interface MlpFiles {
+  readonly 'model.json': string;
+  readonly 'weights.bin': Uint8Array;
+  readonly 'diffinfer.json': string;
+}
+
+/** The names of an MLP's files, in the order `saveMlp` writes them. */
+export const MLP_FILE_NAMES = ['weights.bin', 'model.json', 'diffinfer.json'] as const satisfies ReadonlyArray<keyof MlpFiles>;
 
 function activate(h: tf.Tensor, name: Activation | 'sigmoid' | 'linear'): tf.Tensor {
   switch (name) {
@@ -209,34 +220,29 @@ export function createMlp(options: MlpOptions): MlpSummary {
 }
 
 /**
- * Loads a model saved by {@link MlpSummary.save}: returns the restored summary and the parsed
- * sidecar (`diffinfer.json`).
+ * Restores a summary from its files (see {@link MlpSummary.files}): `read(name)` gives a file's
+ * bytes and throws an InputError naming it when it cannot; `where(name)` names a file in
+ * messages (a path on disk). Returns the summary and the parsed sidecar.
  *
- * @throws InputError naming the file when a file is missing or malformed.
+ * @throws InputError naming the file when a file is malformed.
  * @example
  * ```ts
- * const { mlp, sidecar } = await loadMlp('runs/start/inferno/seed-0/summary');
- * sidecar.inputNames; // ['x0', 'x1', 'x2']
+ * const files = await mlp.files();
+ * const { mlp: copy } = await mlpFromFiles((name) => (typeof files[name] === 'string' ? new TextEncoder().encode(files[name]) : files[name]), (name) => name);
  * ```
  */
-export async function loadMlp(dir: string): Promise<{ mlp: MlpSummary; sidecar: MlpSidecar }> {
-  const read = (name: string): Buffer => {
-    try {
-      return readFileSync(join(dir, name));
-    } catch {
-      throw new InputError('io', join(dir, name), 'cannot be read (is this a directory written by diffinfer?)');
-    }
-  };
+export async function mlpFromFiles(read: (name: keyof MlpFiles) => Uint8Array, where: (name: keyof MlpFiles | '') => string): Promise<{ mlp: MlpSummary; sidecar: MlpSidecar }> {
+  const text = (name: keyof MlpFiles) => new TextDecoder().decode(read(name));
   let sidecar: MlpSidecar;
   let modelJson: { modelTopology: object; weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }> };
   try {
-    sidecar = JSON.parse(read('diffinfer.json').toString('utf8')) as MlpSidecar;
-    modelJson = JSON.parse(read('model.json').toString('utf8'));
+    sidecar = JSON.parse(text('diffinfer.json')) as MlpSidecar;
+    modelJson = JSON.parse(text('model.json'));
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError('io', dir, `model files are not valid JSON (${(e as Error).message})`);
+    throw new InputError('io', where(''), `model files are not valid JSON (${(e as Error).message})`);
   }
-  if (sidecar.format !== 'diffinfer-mlp') throw new InputError('io', join(dir, 'diffinfer.json'), `format is ${JSON.stringify(sidecar.format)}, expected "diffinfer-mlp"`);
+  if (sidecar.format !== 'diffinfer-mlp') throw new InputError('io', where('diffinfer.json'), `format is ${JSON.stringify(sidecar.format)}, expected "diffinfer-mlp"`);
   const bin = read('weights.bin');
   const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
   const network = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest.flatMap((m) => m.weights), weightData }));

@@ -155,9 +155,8 @@ function checkSpec(spec: AnalysisTemplateSpec, where: string): void {
   });
 }
 
-
 /** The stats spec of an analysis spec: every yield learned. */
-export function statsTemplateSpec(spec: AnalysisTemplateSpec): TemplateSpec {
+function statsTemplateSpec(spec: AnalysisTemplateSpec): TemplateSpec {
   return {
     channels: spec.channels.map((c) => ({ name: c.name, bins: c.bins, samples: c.samples.map((s) => ({ name: s.name, data: 'learned' as const, modifiers: s.modifiers.map((m) => ({ ...m })) })) })),
     poi: spec.poi,

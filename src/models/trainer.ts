@@ -21,14 +21,14 @@
  *    optimiser and sampler states, the history and every hook's state, so `resume: true`
  *    continues exactly (N steps equal N/2, stop, resume N/2).
  * The best weights are restored at the end (`restoreBest`, default true).
+ *
+ * No file IO here (this module runs in a browser): the JSONL log, the checkpoints and the
+ * progress bar go through `options.io` ({@link TrainIo}; `NODE_TRAIN_IO` of trainer-node.ts,
+ * which the `train` of diffinfer/models passes by default).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import cliProgress from 'cli-progress';
 import { float64Op } from '../autodiff/float64-op.js';
 import { InputError } from '../stats/errors.js';
-import { writeFileAtomic } from '../stats/io.js';
 import { countsHead } from '../stats/objectives/index.js';
 import { Analysis, type PlanEntry } from './analysis.js';
 import { BatchSampler, weightsOf, type Dataset, type SamplerState } from './data.js';
@@ -81,6 +81,27 @@ export interface TrainOptions {
   readonly onStep?: (record: StepRecord) => void;
   /** More hooks, after `onStep`. */
   readonly hooks?: readonly TrainHook[];
+  /** Files and the terminal, for `jsonl`, `checkpoint` and `progress` (required by them). */
+  readonly io?: TrainIo;
+}
+
+/**
+ * What the trainer needs of the platform for its logs and checkpoints (`NODE_TRAIN_IO` of
+ * trainer-node.ts on Node). A browser trains without: it passes none of `jsonl`, `checkpoint`,
+ * `progress`.
+ */
+export interface TrainIo {
+  /** `dir/name`. */
+  join(dir: string, name: string): string;
+  /** The text of a file, or undefined when there is none. */
+  readText(file: string): string | undefined;
+  /** Writes a file whole or not at all. */
+  writeAtomic(file: string, text: string): void;
+  /** Empties a file (creating it and its folder). */
+  truncate(file: string): void;
+  append(file: string, text: string): void;
+  /** A progress display of the steps, `label [bar] step/total | loss | val`. */
+  progress(label: string, total: number, start: number): TrainHook;
 }
 
 export interface StepRecord {
@@ -275,28 +296,9 @@ function validationHook(summary: Summary, analysis: Analysis, method: Method, v:
 }
 
 /** The JSONL hook: one line per step, appended. */
-function jsonlHook(file: string, fresh: boolean): TrainHook {
-  if (fresh) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, '');
-  }
-  return { name: 'jsonl', afterStep: (ctx) => appendFileSync(file, `${JSON.stringify(ctx.record)}\n`) };
-}
-
-/** The progress bar on stderr. */
-function progressHook(label: string, total: number, start: number): TrainHook {
-  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${label} [{bar}] {value}/{total} steps | loss {loss} | val {val}`, hideCursor: true }, cliProgress.Presets.shades_classic);
-  bar.start(total, start, { loss: '-', val: '-' });
-  let lastVal = '-';
-  return {
-    name: 'progress',
-    afterStep(ctx) {
-      const v = ctx.record.validationLoss ?? ctx.record.validation;
-      if (v !== undefined) lastVal = v.toPrecision(5);
-      bar.update(ctx.step, { loss: ctx.record.loss.toPrecision(5), val: lastVal });
-    },
-    end: () => bar.stop(),
-  };
+function jsonlHook(io: TrainIo, file: string, fresh: boolean): TrainHook {
+  if (fresh) io.truncate(file);
+  return { name: 'jsonl', afterStep: (ctx) => io.append(file, `${JSON.stringify(ctx.record)}\n`) };
 }
 
 /**
@@ -330,13 +332,15 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
   const sizes = vars.map((v) => v.size);
   let state: OptimizerState = optimizer.init(sizes);
   let history: StepRecord[] = [];
-  const ckptFile = options.checkpoint ? join(options.checkpoint.dir, 'checkpoint.json') : undefined;
-  const resumed = options.resume && ckptFile !== undefined && existsSync(ckptFile) ? readCheckpoint(ckptFile, options, vars) : undefined;
+  const io = options.io;
+  const ckptFile = options.checkpoint && io ? io.join(options.checkpoint.dir, 'checkpoint.json') : undefined;
+  const ckptText = options.resume && ckptFile !== undefined ? io!.readText(ckptFile) : undefined;
+  const resumed = ckptText !== undefined ? readCheckpoint(ckptFile!, ckptText, options, vars) : undefined;
 
   const validation = options.validation ? validationHook(summary, analysis, method, options.validation, vars) : undefined;
   const hooks: TrainHook[] = [];
   if (validation) hooks.push(validation);
-  if (options.jsonl) hooks.push(jsonlHook(options.jsonl, !resumed));
+  if (options.jsonl && io) hooks.push(jsonlHook(io, options.jsonl, !resumed));
   if (options.onStep) {
     const onStep = options.onStep;
     hooks.push({ name: 'onStep', afterStep: (ctx) => onStep(ctx.record) });
@@ -355,7 +359,7 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
     history = [...resumed.history];
     for (const h of hooks) if (h.restore && resumed.hooks[h.name] !== undefined) h.restore(resumed.hooks[h.name]);
   }
-  if (options.progress) hooks.push(progressHook(method.name, options.steps, step));
+  if (options.progress && io) hooks.push(io.progress(method.name, options.steps, step));
 
   const saveCheckpoint = () => {
     if (!ckptFile) return;
@@ -373,7 +377,7 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
       history,
       hooks: hookStates,
     };
-    writeFileAtomic(ckptFile, JSON.stringify(c));
+    io!.writeAtomic(ckptFile, JSON.stringify(c));
   };
   if (options.checkpoint) {
     const every = options.checkpoint.every;
@@ -418,7 +422,7 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
       if (!finite) {
         // nothing to undo: applyGradients changes no weight unless every value is finite
         status = 'non-finite';
-        message = `${message ?? `step ${step + 1}: the loss or its gradient is not finite (loss ${lossValue})`}; weights are those after step ${step}${ckptFile && existsSync(ckptFile) ? `, the last checkpoint stays in ${options.checkpoint!.dir}` : ''}`;
+        message = `${message ?? `step ${step + 1}: the loss or its gradient is not finite (loss ${lossValue})`}; weights are those after step ${step}${ckptFile && io!.readText(ckptFile) !== undefined ? `, the last checkpoint stays in ${options.checkpoint!.dir}` : ''}`;
         break;
       }
       step++;
@@ -451,6 +455,10 @@ export async function train(summary: Summary, analysis: Analysis, datasets: Read
 function checkOptions(summary: Summary, analysis: Analysis, datasets: Readonly<Record<string, Dataset>>, o: TrainOptions): Method {
   if (!isMethodName(o.objective)) throw new InputError('argument', 'objective', `must be one of ${METHOD_NAMES.join(', ')}, got ${JSON.stringify(o.objective)}`);
   const method = methodOf(o.objective);
+  if (method.loss.kind === 'arm') {
+    // the baseline arms (bce-augmented, pivot) draw nuisances and run an adversary: their own loop
+    throw new InputError('argument', `objective ${method.name}`, 'is a baseline arm with its own training loop (trainChallengeArm of experiments/challenge); train() runs bce and the inference-aware objectives');
+  }
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new InputError('argument', 'steps', `must be a positive integer, got ${o.steps}`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new InputError('argument', 'batchSize', `must be a positive integer, got ${o.batchSize}`);
   if (method.loss.kind === 'bce' && summary.output.kind !== 'score') throw new InputError('argument', `objective ${method.name}`, 'needs a summary with a score output (one sigmoid unit)');
@@ -470,13 +478,16 @@ function checkOptions(summary: Summary, analysis: Analysis, datasets: Readonly<R
   }
   if (o.checkpoint && (!Number.isInteger(o.checkpoint.every) || o.checkpoint.every < 1)) throw new InputError('argument', 'checkpoint.every', `must be a positive integer, got ${o.checkpoint.every}`);
   if (o.validation && (!Number.isInteger(o.validation.every) || o.validation.every < 1)) throw new InputError('argument', 'validation.every', `must be a positive integer, got ${o.validation.every}`);
+  for (const key of ['checkpoint', 'jsonl', 'progress'] as const) {
+    if (o[key] && !o.io) throw new InputError('argument', key, 'needs `io` (files and a terminal: NODE_TRAIN_IO on Node; a browser trains without logs or checkpoints)');
+  }
   return method;
 }
 
-function readCheckpoint(file: string, o: TrainOptions, vars: readonly tf.Variable[]): Checkpoint {
+function readCheckpoint(file: string, text: string, o: TrainOptions, vars: readonly tf.Variable[]): Checkpoint {
   let c: Checkpoint;
   try {
-    c = JSON.parse(readFileSync(file, 'utf8')) as Checkpoint;
+    c = JSON.parse(text) as Checkpoint;
   } catch (e) {
     throw new InputError('io', file, `is not a readable checkpoint (${(e as Error).message})`);
   }

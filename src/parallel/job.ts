@@ -35,6 +35,12 @@ export interface UnitJob<U extends WorkUnit, T> {
   readonly weight?: (unit: U) => number;
   /** Runs one unit (on the executor, or in this thread). */
   readonly run: (unit: U, executor: Executor) => Promise<T>;
+  /** Configuration keys that only add or remove units (see `UnitRun.growable`). */
+  readonly growable?: readonly string[];
+  /** Called for a unit kept from an earlier run (`--resume`), e.g. a log line. */
+  readonly onSkip?: (unit: U, record: UnitRecord<T>) => void;
+  /** Called after a unit's record is written (a log line; a throw stops the job). */
+  readonly onDone?: (unit: U, record: UnitRecord<T>) => void;
 }
 
 /** How a job runs. */
@@ -110,7 +116,7 @@ export async function runJobUnits<U extends WorkUnit, T>(job: UnitJob<U, T>, o: 
   if (o.shard && o.out === undefined) throw new InputError('argument', 'shard', 'needs an output folder: shards write under DIR/shards/ for the merge');
   const scratch = o.out === undefined ? mkdtempSync(join(tmpdir(), 'diffinfer-units-')) : undefined;
   const dir = unitFolder(o.out ?? scratch!, o.shard);
-  const store = UnitStore.open<T>(dir, { command: job.command, config: job.config, units: job.units, shard: o.shard }, { resume: o.resume === true, context: job.context });
+  const store = UnitStore.open<T>(dir, { command: job.command, config: job.config, units: job.units, shard: o.shard, growable: job.growable }, { resume: o.resume === true, context: job.context });
   const ownIds = new Set(store.ownUnits());
   const own = job.units.filter((u) => ownIds.has(u.id));
   const weight = job.weight ?? (() => 1);
@@ -118,13 +124,21 @@ export async function runJobUnits<U extends WorkUnit, T>(job: UnitJob<U, T>, o: 
   const label = `${job.progressLabel ?? 'units'}${o.shard ? ` (shard ${formatShard(o.shard)})` : ''}`;
   const bar = progressBar(o.progress, label, total);
   let done = 0;
-  const executor = o.executor ?? openExecutor(o.workers);
+  // no more workers than units to run (a pool of idle threads would only load their modules)
+  const pending = o.resume ? own.filter((u) => store.read(u.id)?.status !== 'done').length : own.length;
+  const executor = o.executor ?? openExecutor(Math.max(1, Math.min(o.workers, pending)));
   try {
     const summary = await runUnits<U, T>(store, own, (u) => job.run(u, executor), {
       resume: o.resume,
       concurrency: executor.size,
-      onSkip: (u) => bar.update((done += weight(u))),
-      afterUnit: (u) => bar.update((done += weight(u))),
+      onSkip: (u, r) => {
+        job.onSkip?.(u, r);
+        bar.update((done += weight(u)));
+      },
+      afterUnit: (u, r) => {
+        bar.update((done += weight(u)));
+        job.onDone?.(u, r);
+      },
     });
     bar.stop();
     const records = own.map((u) => store.read(u.id)!);

@@ -22,7 +22,8 @@ export interface Progress {
 export function progressBar(enabled: boolean | undefined, label: string, total: number): Progress {
   if (!(enabled ?? process.stderr.isTTY === true)) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${label} [{bar}] {value}/{total} | {duration_formatted} elapsed, eta {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
+    // asked for on a stream that is not a terminal (a log file): a line every 5 s
+    { stream: process.stderr, format: `${label} [{bar}] {value}/{total} | {duration_formatted} elapsed, eta {eta_formatted}`, hideCursor: true, etaBuffer: 50, noTTYOutput: enabled === true, notTTYSchedule: 5000 },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);

@@ -84,8 +84,8 @@ export interface SlurmPlan {
   readonly logs: string;
 }
 
-/** The commands that take `--shard i/N` (phase 2 of issue 13 adds the training commands). */
-export const SHARDED_COMMANDS: readonly string[] = ['coverage', 'cls', 'limit'];
+/** The commands that take `--shard i/N`. */
+export const SHARDED_COMMANDS: readonly string[] = ['coverage', 'cls', 'limit', 'ablate', 'inferno'];
 
 /** The value of option `flag` in `args` (`--flag V` or `--flag=V`), or undefined. */
 export function optionValue(args: readonly string[], flag: string): string | undefined {
@@ -119,6 +119,7 @@ export function planSlurmJobs(o: SlurmSubmitOptions): SlurmPlan {
   const out = optionValue(rest, '--out');
   if (out === undefined || out === '') throw new InputError('argument', 'slurm submit', `the command needs --out DIR: the shards and the merged results go there`);
   if (hasFlag(rest, '--shard')) throw new InputError('argument', 'slurm submit', 'the command has --shard; the array sets it (--shard $SLURM_ARRAY_TASK_ID/N)');
+  if (command === 'ablate' && hasFlag(rest, '--config')) throw new InputError('argument', 'slurm submit', '"ablate --config" cannot be sharded (the INFERNO ablation can: ablate --benchmarks ...)');
   if (!Number.isSafeInteger(o.shards) || o.shards < 1) throw new InputError('argument', 'shards', `must be a positive integer, got ${o.shards}`);
   const cwd = resolve(o.cwd ?? process.cwd());
   const outAbsolute = resolve(cwd, out);

@@ -50,6 +50,12 @@ export interface UnitRun {
   readonly units: readonly WorkUnit[];
   /** The shard this store holds; undefined: the whole run. */
   readonly shard?: ShardSpec;
+  /**
+   * Configuration keys that may differ when resuming, because they only add or remove units
+   * whose ids carry them (e.g. `seeds`: `--seeds 0-19 --resume` keeps the done units of an
+   * earlier `--seeds 10` and runs seeds 10 .. 19).
+   */
+  readonly growable?: readonly string[];
 }
 
 /** What made a folder of unit results: compared when resuming and merging. */
@@ -216,9 +222,11 @@ export class UnitStore<T> {
     if (!existsSync(file)) return false;
     const old = readManifest(file);
     if (old.command !== run.command) throw new InputError('argument', file, `was written by "${old.command}", not "${run.command}": results of another command cannot be resumed`);
-    const diff = configDifferences(old.config ?? {}, run.config);
+    const growable = new Set(run.growable ?? []);
+    const strip = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).filter(([k]) => !growable.has(k)));
+    const diff = configDifferences(strip(old.config ?? {}), strip(run.config));
     if (diff.length > 0) {
-      throw new InputError('argument', file, `was made with another configuration (${describeDifferences(old.config ?? {}, run.config)}): resume with the same options, or use another output folder`);
+      throw new InputError('argument', file, `was made with another configuration (${describeDifferences(strip(old.config ?? {}), strip(run.config))}): resume with the same options, or use another output folder`);
     }
     const shardText = (s?: ShardSpec) => (s ? `shard ${formatShard(s)}` : 'no shard');
     if (shardText(old.shard) !== shardText(run.shard)) throw new InputError('argument', file, `holds ${shardText(old.shard)}, not ${shardText(run.shard)}`);
@@ -257,8 +265,12 @@ export class UnitStore<T> {
     return existsSync(f) ? decodeUnitJson(readFileSync(f, 'utf8')) : undefined;
   }
 
-  /** Records the units in progress in this process (an empty list when none). */
+  /** Records the units in progress in this process; none: `running.json` is removed. */
   setRunning(ids: readonly string[]): void {
+    if (ids.length === 0) {
+      rmSync(join(this.dir, 'running.json'), { force: true });
+      return;
+    }
     const r: RunningUnits = { pid: process.pid, host: hostname(), updated: new Date().toISOString(), units: [...ids] };
     writeFileAtomic(join(this.dir, 'running.json'), encodeUnitJson(r));
   }

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { infernoCommand, type TrainingCliOptions } from '../../experiments/commands.js';
+import { infernoCommand, reportWithoutTimings, resultsWithoutTimings, type TrainingCliOptions } from '../../experiments/commands.js';
 import { collectUnits, runUnits, trainingUnits, UnitStore } from '../../experiments/units.js';
 import { InputError } from '../../src/stats/errors.js';
 import { NumericalError } from '../../src/stats/errors.js';
@@ -20,7 +20,7 @@ import { runCli } from '../helpers/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'resume-'));
 const args = ['--benchmarks', '0', '--methods', 'bce,inferno', '--seeds', '2', '--epochs', '1', '--train-events', '2000', '--test-events', '5000', '--batch', '500', '--backend', 'wasm', '--no-progress'];
-const options = (out: string): TrainingCliOptions => ({ out, seeds: '2', epochs: '1', trainEvents: '2000', testEvents: '5000', batch: '500', lr: '0.001', variationFraction: '0.25', backend: 'wasm', progress: false });
+const options = (out: string): TrainingCliOptions => ({ out, seeds: '2', epochs: '1', trainEvents: '2000', testEvents: '5000', batch: '500', lr: '0.001', variationFraction: '0.25', backend: 'wasm', progress: false, workers: 1 });
 const ids = ['b0-bce-s0', 'b0-bce-s1', 'b0-inferno-s0', 'b0-inferno-s1'];
 
 /** Runs `f` with stdout and stderr captured. */
@@ -45,32 +45,12 @@ async function quiet<T>(f: () => Promise<T>): Promise<{ value?: T; error?: unkno
 
 /** results.json without the date and the timings. */
 function results(dir: string): unknown {
-  const r = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
-  delete r.date;
-  for (const x of r.results) {
-    delete x.trainSeconds;
-    delete x.secondsPerEpoch;
-    for (const h of x.history) delete h.seconds;
-  }
-  return r;
+  return resultsWithoutTimings(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
 }
 
 /** report.md with the date line and the timing columns blanked. */
 function report(dir: string): string {
-  let timing: number[] = [];
-  return readFileSync(join(dir, 'report.md'), 'utf8')
-    .split('\n')
-    .map((line) => {
-      if (line.startsWith('Run of ')) return 'Run of (date)';
-      if (!line.startsWith('|')) {
-        timing = [];
-        return line;
-      }
-      const cells = line.split(' | ');
-      if (timing.length === 0) timing = cells.flatMap((c, i) => (/s\/epoch|train time/.test(c) ? [i] : []));
-      return cells.map((c, i) => (timing.includes(i) && !/s\/epoch|train time/.test(c) ? 't' : c)).join(' | ');
-    })
-    .join('\n');
+  return reportWithoutTimings(readFileSync(join(dir, 'report.md'), 'utf8'));
 }
 
 function svgs(dir: string): Record<string, string> {

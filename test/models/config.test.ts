@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileAnalysis, hardTemplates, parseAnalysisConfig, parseExpression, type AnalysisConfigInput } from '../../src/models/index.js';
+import { compileAnalysis, hardTemplates, METHOD_NAMES, parseAnalysisConfig, parseExpression, type AnalysisConfigInput } from '../../src/models/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'config-'));
 
@@ -141,7 +141,7 @@ describe('config errors: one line naming the path', () => {
     const c = parseAnalysisConfig(base());
     expect(c.training).toMatchObject({ method: 'inferno', steps: 2, batch: 10, learningRate: 1e-3, variationFraction: 1, testPoi: 1 });
     expect(c.summary).toMatchObject({ hidden: [4], activation: 'relu', bins: 3 });
-    expect(() => parseAnalysisConfig({ ...base(), training: { method: 'svm' } })).toThrow('training.method: must be one of "inferno", "profile-width", "bce", "cls", "z0", got "svm"');
+    expect(() => parseAnalysisConfig({ ...base(), training: { method: 'svm' } })).toThrow(`training.method: must be one of ${METHOD_NAMES.map((m) => `"${m}"`).join(', ')}, got "svm"`);
   });
 });
 

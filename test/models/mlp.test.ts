@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/autodiff/backend.js';
-import { createMlp, fitStandardisation, loadMlp } from '../../src/models/index.js';
+import { createMlp, fitStandardisation, loadMlp, saveMlp } from '../../src/models/index.js';
 
 beforeAll(async () => {
   await initBackend({ request: 'cpu', log: () => {} });
@@ -66,7 +66,7 @@ describe('MLP summary', () => {
     const st = { mean: [1, -1], std: [2, 0.5] };
     const m = createMlp({ inputDim: 2, hidden: [6, 6], activation: 'elu', output: { kind: 'logits', bins: 4 }, seed: 9, standardisation: st, inputNames: ['pt', 'eta'] });
     const dir = mkdtempSync(join(tmpdir(), 'mlp-'));
-    await m.save(dir);
+    await saveMlp(m, dir);
     const { mlp, sidecar } = await loadMlp(dir);
     expect(sidecar).toMatchObject({ format: 'diffinfer-mlp', inputDim: 2, hidden: [6, 6], activation: 'elu', seed: 9, standardisation: st, inputNames: ['pt', 'eta'] });
     expect(sidecar).not.toHaveProperty('extra'); // what the network was trained for is the bundle's

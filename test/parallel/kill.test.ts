@@ -33,8 +33,10 @@ test('kill -9 a shard after two units, --resume completes it, the merge equals t
   expect(kept.length).toBeGreaterThanOrEqual(2);
   expect(kept.length).toBeLessThan(8);
   for (const f of kept) expect(JSON.parse(readFileSync(join(shardDir, f), 'utf8')).status).toBe('done');
-  const running = JSON.parse(readFileSync(join(shardDir, 'running.json'), 'utf8'));
-  expect(running.units.length).toBeLessThanOrEqual(1);
+  // at most the one unit in progress (no running.json when killed between two units)
+  const runningFile = join(shardDir, 'running.json');
+  const running = existsSync(runningFile) ? JSON.parse(readFileSync(runningFile, 'utf8')).units : [];
+  expect(running.length).toBeLessThanOrEqual(1);
 
   const resumed = await runCli([...args, '--shard', '0/2', '--resume']);
   expect(resumed.code).toBe(0);

@@ -97,7 +97,7 @@ describe('slurm submit', () => {
 
   const cases: [string, string[], RegExp][] = [
     ['no sbatch on the PATH', ['slurm', 'submit', '--shards', '2', '--', 'coverage', 'ws.json', '--out', 'x'], /^diffinfer: slurm submit: sbatch is not on the PATH \(run this on a Slurm login node, or use --dry-run to print the scripts\)\n$/],
-    ['a command that cannot be sharded', ['slurm', 'submit', '--shards', '2', '--dry-run', '--', 'fit', 'ws.json'], /^diffinfer: slurm submit: "fit" cannot be sharded \(commands with --shard: coverage, cls, limit\)\n$/],
+    ['a command that cannot be sharded', ['slurm', 'submit', '--shards', '2', '--dry-run', '--', 'fit', 'ws.json'], /^diffinfer: slurm submit: "fit" cannot be sharded \(commands with --shard: coverage, cls, limit, ablate, inferno\)\n$/],
     ['a command without --out', ['slurm', 'submit', '--shards', '2', '--dry-run', '--', 'coverage', 'ws.json'], /^diffinfer: slurm submit: the command needs --out DIR/],
     ['a command with --shard', ['slurm', 'submit', '--shards', '2', '--dry-run', '--', 'coverage', 'ws.json', '--out', 'x', '--shard', '0/2'], /^diffinfer: slurm submit: the command has --shard; the array sets it/],
     ['--shards 0', ['slurm', 'submit', '--shards', '0', '--dry-run', '--', 'coverage', 'ws.json', '--out', 'x'], /^diffinfer: --shards: must be a positive integer, got "0"\n$/],

@@ -34,9 +34,10 @@ describe('UnitStore', () => {
     const dir = join(tmp, 'fresh');
     const store = UnitStore.open<number>(dir, run(), { resume: false, context: { ws: 1 } });
     await runUnits(store, units, async (u) => u.id.charCodeAt(0));
-    expect(readdirSync(dir).sort()).toEqual(['a.json', 'b.json', 'c.json', 'context.json', 'd.json', 'e.json', 'manifest.json', 'running.json']);
+    // nothing in progress at the end: no running.json
+    expect(readdirSync(dir).sort()).toEqual(['a.json', 'b.json', 'c.json', 'context.json', 'd.json', 'e.json', 'manifest.json']);
     expect(store.readContext()).toEqual({ ws: 1 });
-    expect(store.running()?.units).toEqual([]);
+    expect(store.running()).toBeUndefined();
     const resumed = UnitStore.open<number>(dir, run(), { resume: true });
     expect(resumed.read('c')?.status).toBe('done');
     const again = UnitStore.open<number>(dir, run(), { resume: false });
@@ -50,6 +51,20 @@ describe('UnitStore', () => {
     expect(() => UnitStore.open(dir, run({ seed: 2, n: 5 }), { resume: true })).toThrow(/manifest\.json: was made with another configuration \(seed 1 there, 2 now\): resume with the same options/);
     expect(() => UnitStore.open(dir, { ...run({ seed: 1, n: 5 }), command: 'other' }, { resume: true })).toThrow(/was written by "test", not "other"/);
     expect(() => UnitStore.open(dir, { ...run({ seed: 1, n: 5 }), shard: { index: 0, count: 2 } }, { resume: true })).toThrow(/holds no shard, not shard 0\/2/);
+  });
+
+  test('a growable key (a seed list) may differ when resuming: done units are kept by id', async () => {
+    const dir = join(tmp, 'grow');
+    const first = UnitStore.open<number>(dir, { command: 't', config: { seeds: 2, epochs: 1 }, units: [{ id: 's0' }, { id: 's1' }], growable: ['seeds'] }, { resume: false });
+    await runUnits(first, [{ id: 's0' }, { id: 's1' }], async () => 7);
+    const grown = { command: 't', config: { seeds: '0-3', epochs: 1 }, units: [0, 1, 2, 3].map((k) => ({ id: `s${k}` })), growable: ['seeds'] };
+    const ran: string[] = [];
+    const store = UnitStore.open<number>(dir, grown, { resume: true });
+    expect(await runUnits(store, grown.units, async (u) => (ran.push(u.id), 8), { resume: true })).toEqual({ ran: 2, skipped: 2, failed: 0 });
+    expect(ran).toEqual(['s2', 's3']);
+    expect(store.manifest.units).toEqual(['s0', 's1', 's2', 's3']);
+    // the other keys must still agree
+    expect(() => UnitStore.open(dir, { ...grown, config: { seeds: '0-3', epochs: 2 } }, { resume: true })).toThrow(/another configuration \(epochs 1 there, 2 now\)/);
   });
 
   test('unit ids must be unique, safe file names', () => {

@@ -1,8 +1,9 @@
 /**
  * A real Slurm (22.05, single node on this machine, started by ./slurm-cluster.sh): a
- * 2000-pseudo-experiment coverage run and a toy-based CLs submitted with `diffinfer slurm
- * submit` as 8- and 4-task job arrays with their merge jobs, waited for, and compared with the
- * single-process results (equal apart from the timing). Every daemon the script started is
+ * 2000-pseudo-experiment coverage run, a toy-based CLs and a small ablation (2 benchmarks x 2
+ * methods x 2 seeds) submitted with `diffinfer slurm submit` as 8- and 4-task job arrays with
+ * their merge jobs, waited for, and compared with the single-process results (equal apart from
+ * the timings and dates). Every daemon the script started is
  * stopped by its pid afterwards, also when a test fails. Needs slurm-wlm and munge (`.ci/run`
  * installs them) and the compiled CLI (dist/, `npm run build`).
  */
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { reportWithoutTimings, resultsWithoutTimings } from '../../experiments/commands.js';
 import { cliEntryPath } from '../../src/parallel/slurm.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -108,4 +110,26 @@ describe('a single-node Slurm cluster', () => {
     await waitForJobs([ids.array_job, ids.merge_job], 120);
     expect(science(out)).toEqual(science(serial));
   }, 180_000);
+
+  test('a small ablation as a 4-task array + merge job equals the single-process ablation', async () => {
+    const args = ['ablate', '--benchmarks', '0,2', '--methods', 'bce,inferno', '--seeds', '2', '--epochs', '1', '--train-events', '2000', '--test-events', '5000', '--backend', 'wasm'];
+    const serial = join(tmp, 'serial-ablate');
+    const r = spawnSync(process.execPath, [cliEntryPath(), ...args, '--out', serial, '--workers', '1', '--no-progress'], { encoding: 'utf8', env, cwd: tmp });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(serial, 'report.md'), 'utf8'));
+    const out = join(tmp, 'slurm-ablate');
+    const ids = diffinfer(['slurm', 'submit', '--shards', '4', '--time', '10:00', '--', ...args, '--out', out]);
+    await waitForJobs([ids.array_job, ids.merge_job], 200);
+    // without dates and timings (the wall times of the runs and epochs)
+    const training = (dir: string) => resultsWithoutTimings(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
+    const report = (dir: string) => reportWithoutTimings(readFileSync(join(dir, 'report.md'), 'utf8'));
+    expect(training(out).results).toHaveLength(8);
+    expect(training(out)).toEqual(training(serial));
+    expect(report(out)).toBe(report(serial));
+    const svg = (dir: string) => readFileSync(join(dir, 'plots', 'profile-b2.svg'), 'utf8');
+    expect(svg(out)).toBe(svg(serial));
+    const mergeLog = readFileSync(join(out, 'slurm', 'logs', `${ids.merge_job}-merge.log`), 'utf8');
+    expect(JSON.parse(mergeLog)).toMatchObject({ command: 'ablate', runs: 8, failed: 0 });
+    expect(diffinfer(['slurm', 'status', out])).toMatchObject({ shards: 4, units: { total: 8, done: 8, failed: 0, running: 0, missing: 0 }, merged: true });
+  }, 300_000);
 });

@@ -1,12 +1,15 @@
 /**
  * The browser entry points import no Node module: the statistics barrel (`diffinfer/stats`,
- * every export kept) and the web page's two entries (page and worker) are bundled for the
- * browser with Vite's build API, and the check fails when
+ * every export kept), the training entry (`diffinfer/browser`: trainer, MLP, optimisers, data,
+ * fill, methods, config compilation; with the neos and INFERNO problem builders) and the web
+ * page's entries (page, analysis worker, training worker) are bundled for the browser with
+ * Vite's build API, and the check fails when
  * - a module resolves an import to a Node builtin (`node:fs`, or a bare `fs` that Vite would
  *   replace by its "externalized for browser compatibility" stub), or
  * - the emitted code holds an `import ... "node:..."`, `import("node:...")` or a
  *   `require("<builtin>")`.
- * The same bundling of `src/node.ts` (which reads files) is the control: it must be caught.
+ * The same bundling of `src/node.ts` (which reads files) is the control: it must be caught; so
+ * must the Node halves of the trainer, the MLP and the config compiler (the *-node.ts files).
  */
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
@@ -54,6 +57,18 @@ export function builtinReferences(code: string): string[] {
   return patterns.flatMap((re) => [...code.matchAll(re)].map((m) => m[0]));
 }
 
+/**
+ * The one Node reference a browser bundle with tfjs's wasm backend holds: the source of
+ * emscripten's pthread worker, which tfjs-backend-wasm inlines as a string and which requires
+ * `worker_threads` and `fs` only under `if (ENVIRONMENT_IS_NODE)` (when it runs in Node).
+ */
+const EMSCRIPTEN_NODE_BRANCH = /if\(ENVIRONMENT_IS_NODE\)\{var nodeWorkerThreads=require\("worker_threads"\);var parentPort=nodeWorkerThreads\.parentPort;parentPort\.on\("message",data=>onmessage\(\{data:data\}\)\);var fs=require\("fs"\);/g;
+
+/** The code without {@link EMSCRIPTEN_NODE_BRANCH}, and how many times it was there. */
+function withoutEmscriptenNodeBranch(code: string): { code: string; branches: number } {
+  return { code: code.replace(EMSCRIPTEN_NODE_BRANCH, ''), branches: [...code.matchAll(EMSCRIPTEN_NODE_BRANCH)].length };
+}
+
 /** Bundles `inputs` for the browser in memory; returns the emitted chunks and the builtin imports met. */
 async function bundle(inputs: Record<string, string>): Promise<{ chunks: Rolldown.OutputChunk[]; found: BuiltinImport[] }> {
   const found: BuiltinImport[] = [];
@@ -81,18 +96,45 @@ async function bundle(inputs: Record<string, string>): Promise<{ chunks: Rolldow
 }
 
 describe('browser bundle', () => {
-  it('diffinfer/stats and the web page (page and worker) import no Node module', async () => {
+  it('diffinfer/stats and the web page (page and its workers) import no Node module', async () => {
     const { chunks, found } = await bundle({
       stats: join(repo, 'src/stats/index.ts'),
       page: join(repo, 'web/index.html'),
       worker: join(repo, 'web/src/worker.ts'),
     });
     expect(found).toEqual([]);
-    const code = chunks.map((c) => c.code).join('\n');
+    const { code, branches } = withoutEmscriptenNodeBranch(chunks.map((c) => c.code).join('\n'));
+    expect(branches).toBe(1); // the training worker's wasm backend
     expect(builtinReferences(code)).toEqual([]);
     // The bundle is the real one: the engine (its fit) and the page's worker client are in it.
     expect(code).toContain('bounded Newton');
     expect(code).toContain('diffinfer-analysis');
+  });
+
+  it('the training entry (diffinfer/browser), the neos and INFERNO builders and the training worker import no Node module', async () => {
+    const { chunks, found } = await bundle({
+      browser: join(repo, 'src/browser.ts'),
+      neos: join(repo, 'experiments/neos/problem.ts'),
+      inferno: join(repo, 'experiments/inferno/benchmarks.ts'),
+      training: join(repo, 'web/src/training-worker.ts'),
+    });
+    expect(found).toEqual([]);
+    const { code, branches } = withoutEmscriptenNodeBranch(chunks.map((c) => c.code).join('\n'));
+    expect(branches).toBe(1);
+    expect(builtinReferences(code)).toEqual([]);
+    // The real pieces are in it: the trainer's checkpoints, the MLP's files, the config compiler, the wasm backend.
+    expect(code).toContain('diffinfer-checkpoint');
+    expect(code).toContain('diffinfer-mlp');
+    expect(code).toContain('reads files, which needs a file reader');
+    expect(code).toContain('tfjs-backend-wasm-simd.wasm');
+  });
+
+  it('catches the Node halves of the trainer, the MLP and the config compiler (control)', async () => {
+    const { found } = await bundle({ trainer: join(repo, 'src/models/trainer-node.ts'), mlp: join(repo, 'src/models/mlp-node.ts') });
+    const importers = [...new Set(found.map((f) => f.importer))];
+    for (const f of ['src/models/trainer-node.ts', 'src/models/mlp-node.ts', 'src/stats/io.ts']) expect(importers).toContain(f);
+    // The config's file reader does not even bundle: hyparquet's browser build has no file access.
+    await expect(bundle({ compile: join(repo, 'src/models/config/compile-node.ts') })).rejects.toThrow(/asyncBufferFromFile/);
   });
 
   it('catches the Node pieces (control: src/node.ts reads files)', async () => {

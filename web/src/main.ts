@@ -1,10 +1,11 @@
 /**
  * diffinfer in the browser. The page is a list of panels, each a tab; a panel mounts itself in
- * its own section. The training panel (issue 14, point 3) joins PANELS when the trainer runs in
- * the browser.
+ * its own section: the workspace panel (fits in a worker) and the training panel (the neos and
+ * INFERNO problems trained in workers).
  */
 import './style.css';
 import { h } from './dom.js';
+import { mountTrainingPanel } from './training-panel.js';
 import { mountWorkspacePanel } from './workspace-panel.js';
 
 interface Panel {
@@ -13,7 +14,10 @@ interface Panel {
   readonly mount: (root: HTMLElement) => void;
 }
 
-const PANELS: readonly Panel[] = [{ id: 'workspace', title: 'Workspace: fit, CLs, limits, pulls', mount: mountWorkspacePanel }];
+const PANELS: readonly Panel[] = [
+  { id: 'workspace', title: 'Workspace: fit, CLs, limits, pulls', mount: mountWorkspacePanel },
+  { id: 'training', title: 'Training: neos and INFERNO, live', mount: mountTrainingPanel },
+];
 
 function show(id: string): void {
   for (const p of PANELS) {

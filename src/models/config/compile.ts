@@ -17,9 +17,10 @@
  *
  * Every error names the config path, e.g.
  * `channels[0].samples[2].modifiers[1] (histosys "isr" from weights): column "w_isr_up" not in ttbar.parquet`.
+ *
+ * Files are read through `options.files` ({@link AnalysisFiles}: compile-node.ts on Node, the
+ * default of the config barrel); without it (a browser) only simulated configs compile.
  */
-import { readFileSync } from 'node:fs';
-import { basename, isAbsolute, join, resolve } from 'node:path';
 import seedrandom from 'seedrandom';
 import { formatPath, InputError } from '../../stats/errors.js';
 import { Analysis, type AnalysisSpec, type Binning, type ChannelFill, type EventSource, type FeatureTransform, type SampleSources } from '../analysis.js';
@@ -27,7 +28,6 @@ import { dataset, NOMINAL_WEIGHTS, type Dataset } from '../data.js';
 import { methodOf, type Method, type MethodName } from '../methods.js';
 import { fitStandardisation, type Standardisation, type SummaryOutput } from '../summary.js';
 import type { AnalysisTemplateSpec, TemplateChannelSpec, TemplateModifier, TemplateParameter } from '../templates.js';
-import { fileColumns, readColumns } from './events.js';
 import { parseExpression, type Expression } from './expression.js';
 import { analysisConfigSchema, type AnalysisConfig, type ConfigChannel, type ConfigHistosys, type ConfigSample, type SimulatedSource } from './schema.js';
 
@@ -54,6 +54,25 @@ export interface CompileOptions {
   readonly method?: MethodName;
   /** Simulated event tables by (simulator, process, events, seed), shared between compilations. */
   readonly cache?: Map<string, Float32Array>;
+  /** How event files and workspaces are read (`NODE_ANALYSIS_FILES` of compile-node.ts); needed by configs with files. */
+  readonly files?: AnalysisFiles;
+}
+
+/** How {@link compileAnalysis} reads files (Node: `NODE_ANALYSIS_FILES` of compile-node.ts). */
+export interface AnalysisFiles {
+  /**
+   * The events of a file set: the `needs` columns (each with the config path that needs it, for
+   * messages) of `files` (relative to `baseDir`), concatenated in order.
+   */
+  readFileSet(files: readonly string[], baseDir: string, needs: ReadonlyMap<string, string>, where: string): Promise<FileEvents>;
+  /** The text of a file (relative to `baseDir`), e.g. a workspace. */
+  readText(file: string, baseDir: string): string;
+}
+
+/** The files of a compilation, or an InputError at `where` when there is no reader. */
+function filesOf(options: CompileOptions, where: string): AnalysisFiles {
+  if (!options.files) throw new InputError('argument', where, 'reads files, which needs a file reader (compileAnalysis of diffinfer/models on Node; a browser compiles simulated configs only)');
+  return options.files;
 }
 
 /** A compiled config: the analysis, its datasets and what training needs. */
@@ -204,50 +223,13 @@ function need(needs: Needs, expr: Expression, where: string): void {
 }
 
 /** A file set's events: columns by name, n. */
-interface Events {
+export interface FileEvents {
   readonly n: number;
   readonly columns: Readonly<Record<string, Float32Array>>;
   /** Names of the files (for messages). */
   readonly label: string;
   /** The key of the split draw. */
   readonly key: string;
-}
-
-async function readFileSet(files: readonly string[], baseDir: string, needs: Needs, where: string): Promise<Events> {
-  const parts: Array<{ n: number; columns: Readonly<Record<string, Float32Array>> }> = [];
-  for (const f of files) {
-    const path = isAbsolute(f) ? f : join(baseDir, f);
-    let available: string[];
-    try {
-      available = await fileColumns(path);
-    } catch (e) {
-      if (e instanceof InputError) throw new InputError(e.kind, where, `${basename(f)}: ${e.problem}`);
-      throw e;
-    }
-    for (const [col, w] of needs) {
-      if (!available.includes(col)) throw new InputError('argument', w, `column "${col}" not in ${basename(f)} (columns: ${available.join(', ')})`);
-    }
-    try {
-      parts.push(await readColumns(path, [...needs.keys()]));
-    } catch (e) {
-      // a value that is not a finite number: the config entry that reads the column, and the file's place
-      const col = e instanceof InputError ? /column "(.*?)"/.exec(e.problem)?.[1] : undefined;
-      if (e instanceof InputError && col !== undefined && needs.has(col)) throw new InputError(e.kind, needs.get(col)!, `${basename(f)}${e.where.slice(path.length)}: ${e.problem}`);
-      throw e;
-    }
-  }
-  const n = parts.reduce((t, p) => t + p.n, 0);
-  const columns: Record<string, Float32Array> = {};
-  for (const col of needs.keys()) {
-    if (parts.length === 1) columns[col] = parts[0].columns[col];
-    else {
-      const out = new Float32Array(n);
-      let o = 0;
-      for (const p of parts) (out.set(p.columns[col], o), (o += p.n));
-      columns[col] = out;
-    }
-  }
-  return { n, columns, label: files.map((f) => basename(f)).join(', '), key: files.join('|') };
 }
 
 /** Seeded split of n events: 0 train, 1 validation, 2 test, 3 none. */
@@ -265,7 +247,7 @@ function splitDraw(seed: string | number, key: string, n: number, f: { train: nu
 }
 
 /** Evaluates an expression (or a constant) per event, checking finiteness. */
-function evaluate(e: Expression | number, events: Events, where: string, rows: Int32Array): Float64Array {
+function evaluate(e: Expression | number, events: FileEvents, where: string, rows: Int32Array): Float64Array {
   const out = new Float64Array(rows.length);
   if (typeof e === 'number') return out.fill(e);
   const f = e.compile(events.columns);
@@ -311,7 +293,8 @@ interface SamplePlan {
 export async function compileAnalysis(input: AnalysisConfig | unknown, options: CompileOptions = {}): Promise<CompiledAnalysis> {
   const config = parseAnalysisConfig(input);
   checkConfig(config);
-  const baseDir = options.baseDir ?? process.cwd();
+  // (no `process` in a browser: the working directory is Node's)
+  const baseDir = options.baseDir ?? (globalThis as { process?: { cwd(): string } }).process?.cwd() ?? '.';
   const splits = options.splits ?? SPLITS;
   const method = methodOf(options.method ?? config.training.method, 'training.method');
   const features = config.summary.features;
@@ -369,12 +352,12 @@ export async function compileAnalysis(input: AnalysisConfig | unknown, options: 
         for (const e of [m.weights.up, m.weights.down]) if (typeof e !== 'number') need(needs, parseExpression(e, mw), mw);
       });
     }
-    const perSplit: Array<{ split: SplitName; events: Events; rows: Int32Array; scale: number }> = [];
+    const perSplit: Array<{ split: SplitName; events: FileEvents; rows: Int32Array; scale: number }> = [];
     let total = 0;
     let selected = 0;
     if (src.files) {
       const files = typeof src.files === 'string' ? [src.files] : src.files;
-      const events = await readFileSet(files, baseDir, needs, `${p.where}.files`);
+      const events = await filesOf(options, `${p.where}.files`).readFileSet(files, baseDir, needs, `${p.where}.files`);
       const split = config.split!;
       const draw = splitDraw(split.seed, events.key, events.n, split);
       const keep = keeper(p, events.columns);
@@ -406,7 +389,7 @@ export async function compileAnalysis(input: AnalysisConfig | unknown, options: 
           for (let i = 0; i < n; i++) v[i] = x[i * d + j];
           columns[col] = v;
         }
-        const events: Events = { n, columns, label: `simulator "${src.simulate!.simulator}" process "${src.simulate!.process}" (${s})`, key };
+        const events: FileEvents = { n, columns, label: `simulator "${src.simulate!.simulator}" process "${src.simulate!.process}" (${s})`, key };
         const keep = keeper(p, columns);
         const rows: number[] = [];
         for (let i = 0; i < n; i++) if (!keep || keep(i) !== 0) rows.push(i);
@@ -478,7 +461,7 @@ export async function compileAnalysis(input: AnalysisConfig | unknown, options: 
   for (const [ci, c] of config.channels.entries()) {
     const kind = channelKind(c, ci);
     if (kind === 'workspace') {
-      const ws = workspaceChannel(c, ci, baseDir);
+      const ws = workspaceChannel(c, ci, baseDir, options);
       channels.push(ws.channel);
       fills[c.name] = { kind: 'observable', edges: Array.from({ length: ws.channel.bins + 1 }, (_, k) => k) };
       sources[c.name] = ws.sources;
@@ -600,12 +583,12 @@ interface WorkspaceSample {
 }
 
 /** A channel copied from a pyhf workspace: its template channel, sources and bin datasets. */
-function workspaceChannel(c: ConfigChannel, ci: number, baseDir: string): { channel: TemplateChannelSpec; sources: Record<string, SampleSources>; datasets: Record<string, Dataset> } {
+function workspaceChannel(c: ConfigChannel, ci: number, baseDir: string, options: CompileOptions): { channel: TemplateChannelSpec; sources: Record<string, SampleSources>; datasets: Record<string, Dataset> } {
   const where = `${at(['channels', ci], `"${c.name}"`)}.workspace`;
-  const file = isAbsolute(c.workspace!.file) ? c.workspace!.file : resolve(baseDir, c.workspace!.file);
+  const files = filesOf(options, `${where}.file`);
   let ws: { channels?: Array<{ name: string; samples: WorkspaceSample[] }> };
   try {
-    ws = JSON.parse(readFileSync(file, 'utf8'));
+    ws = JSON.parse(files.readText(c.workspace!.file, baseDir));
   } catch (e) {
     throw new InputError('io', `${where}.file`, `${c.workspace!.file} is not a readable JSON workspace (${(e as Error).message.split('\n')[0]})`);
   }

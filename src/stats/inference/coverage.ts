@@ -58,6 +58,14 @@ export interface PseudoExperiment {
 }
 
 /**
+ * Main data of pseudo-experiment `index` of `stream` at true POI `mu` from elsewhere than the
+ * model (e.g. a simulator, experiments/coverage-model.ts); the auxiliary data stay nominal. It
+ * replaces {@link drawPseudoExperiment} in the blocks below and must be a pure function of its
+ * arguments (same numbers on any worker).
+ */
+export type PseudoExperimentData = (stream: string, index: number, mu: number) => ModelData;
+
+/**
  * Checks a pseudo-experiment configuration against the model (seed, a true POI range inside the
  * POI's bounds, one true value per parameter); InputError naming the field.
  *
@@ -150,6 +158,8 @@ export interface CoverageBlockSpec {
   /** The belt, for `method: 'neyman'`. */
   readonly belt?: NeymanBelt;
   readonly fitOptions?: TestStatisticOptions;
+  /** Draws each experiment's data instead of the model (not structured-cloneable: in-thread use). */
+  readonly draw?: PseudoExperimentData;
 }
 
 export interface CoverageBlockResult {
@@ -183,7 +193,7 @@ export function runCoverageBlock(model: HistFactoryModel, spec: CoverageBlockSpe
     const index = spec.start + j;
     const mu = coverageTrueMu(spec.config, index);
     try {
-      const pe = drawPseudoExperiment(model, spec.config, 'coverage', index, mu);
+      const pe = spec.draw ? { data: spec.draw('coverage', index, mu) } : drawPseudoExperiment(model, spec.config, 'coverage', index, mu);
       if (spec.method === 'profile') {
         const iv = profileLikelihoodInterval(model, pe.data, { ...fitOptions, level: spec.level ?? 1 });
         records.push({
@@ -254,6 +264,8 @@ export interface BeltBlockSpec {
   readonly start: number;
   readonly count: number;
   readonly fitOptions?: TestStatisticOptions;
+  /** As {@link CoverageBlockSpec.draw}. */
+  readonly draw?: PseudoExperimentData;
 }
 
 export interface BeltBlockResult {
@@ -284,7 +296,7 @@ export function runBeltBlock(model: HistFactoryModel, spec: BeltBlockSpec): Belt
   for (let j = 0; j < spec.count; j++) {
     const index = spec.start + j;
     try {
-      const pe = drawPseudoExperiment(model, spec.config, beltStream(spec.mu), index, spec.mu);
+      const pe = spec.draw ? { data: spec.draw(beltStream(spec.mu), index, spec.mu) } : drawPseudoExperiment(model, spec.config, beltStream(spec.mu), index, spec.mu);
       estimates[j] = estimatePoi(model, pe.data, spec.fitOptions);
     } catch (e) {
       if (!(e instanceof NumericalError)) throw e;
