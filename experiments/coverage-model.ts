@@ -29,7 +29,7 @@ import { isMainThread } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendRequest } from '../src/autodiff/backend.js';
-import { coverageUnits, beltGrid, finalizeCoverage, type CoverageJson, type CoverageUnit } from '../src/jobs/coverage-job.js';
+import { beltGrid, coverageOptions, coverageUnits, finalizeCoverage, type CoverageJson, type CoverageUnit } from '../src/jobs/coverage-job.js';
 import { runNeymanEstimateBlock } from '../src/jobs/neyman-estimates.js';
 import { runJob, type JobOutcome } from '../src/jobs/run.js';
 import { hardBins, type Analysis, type Binning } from '../src/models/analysis.js';
@@ -306,18 +306,7 @@ export function modelCoverageJob(t: ModelTemplates, o: ModelCoverageSpec): UnitJ
       measurement,
       source: `${method} summary, INFERNO benchmark ${t.benchmark}; pseudo-experiments simulated (events Poisson(50 mu) signal + Poisson(b) background at ${describePriors(t.benchmark)}, through the summary, hard-binned).`,
     },
-    options: {
-      pseudo_experiments: o.pseudoExperiments,
-      seed: o.seed,
-      mu_range: o.muRange,
-      interval: o.method,
-      nuisances: 'prior',
-      level: o.level,
-      belt_points: o.method === 'neyman' ? o.beltPoints : undefined,
-      belt_toys: o.method === 'neyman' ? o.beltToys : undefined,
-      block_size: o.blockSize ?? 25,
-      belt_block_size: o.method === 'neyman' ? (o.beltBlockSize ?? 50) : undefined,
-    },
+    options: coverageOptions({ ...o, nuisances: 'prior' }),
     poi: model.poiName,
     truth: { source: `the simulator: ${describePriors(t.benchmark)}`, values: { r: INFERNO_NOMINAL.r, lambda: INFERNO_NOMINAL.lambda, b: INFERNO_NOMINAL.b }, held: [] },
     pseudo,

@@ -103,6 +103,7 @@ describe('public exports', () => {
         "profiledParameters",
         "pvalueStandardError",
         "requireConverged",
+        "runCoverageBlock",
         "sampleAuxData",
         "sampleMainData",
         "samplePriorParameters",

@@ -121,6 +121,25 @@ export function beltGrid(model: HistFactoryModel, truth: ArrayLike<number>, muRa
   return Array.from({ length: points }, (_, k) => lo + ((hi - lo) * k) / (points - 1));
 }
 
+/**
+ * The `options` record of a coverage run's manifest and results (what `--resume` and `merge`
+ * compare): the pseudo-experiments, seed, mu range, interval, nuisance mode, level and blocks.
+ */
+export function coverageOptions(o: Pick<CoverageJobSpec, 'pseudoExperiments' | 'seed' | 'muRange' | 'method' | 'nuisances' | 'level' | 'beltPoints' | 'beltToys' | 'blockSize' | 'beltBlockSize'>): Record<string, unknown> {
+  return {
+    pseudo_experiments: o.pseudoExperiments,
+    seed: o.seed,
+    mu_range: o.muRange,
+    interval: o.method,
+    nuisances: o.nuisances,
+    level: o.level,
+    belt_points: o.method === 'neyman' ? o.beltPoints : undefined,
+    belt_toys: o.method === 'neyman' ? o.beltToys : undefined,
+    block_size: o.blockSize ?? 25,
+    belt_block_size: o.method === 'neyman' ? (o.beltBlockSize ?? 50) : undefined,
+  };
+}
+
 /** The units of a coverage run: belt blocks (Neyman), then coverage or estimate blocks, in a fixed order. */
 export function coverageUnits(o: Pick<CoverageJobSpec, 'method' | 'pseudoExperiments' | 'beltToys' | 'blockSize' | 'beltBlockSize'>, grid: readonly number[]): CoverageUnit[] {
   const units: CoverageUnit[] = [];
@@ -174,18 +193,7 @@ export function coverageJob(o: CoverageJobSpec): UnitJob<CoverageUnit, unknown> 
     format: 'diffinfer-coverage-units/2',
     model: source.key,
     inputs: { ...o.inputs, measurement: o.measurement },
-    options: {
-      pseudo_experiments: o.pseudoExperiments,
-      seed: o.seed,
-      mu_range: o.muRange,
-      interval: o.method,
-      nuisances: o.nuisances,
-      level: o.level,
-      belt_points: o.method === 'neyman' ? o.beltPoints : undefined,
-      belt_toys: o.method === 'neyman' ? o.beltToys : undefined,
-      block_size: o.blockSize ?? 25,
-      belt_block_size: o.method === 'neyman' ? (o.beltBlockSize ?? 50) : undefined,
-    },
+    options: coverageOptions(o),
     poi: model.poiName,
     truth: { source: truth.source, values: named(truth.values), held: truth.keep.map((i) => model.parameterNames[i]) },
     pseudo,

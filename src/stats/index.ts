@@ -9,7 +9,8 @@ export * from './errors.js';
 export * from './workspace/index.js';
 export * from './model/index.js';
 // Fits, test statistics, calculators, limits, pseudo-experiments, intervals and coverage: the public
-// surface only (block runners, samplers' internals and the multi-start analysis stay internal).
+// surface only (runCoverageBlock is public: N pseudo-experiments in-process; the toy and belt block
+// runners, the samplers' internals and the multi-start analysis stay internal).
 export {
   AsymptoticCalculator,
   EXPECTED_BAND_PROBABILITIES,
@@ -38,6 +39,7 @@ export {
   profileLikelihoodInterval,
   pvalueStandardError,
   requireConverged,
+  runCoverageBlock,
   sampleAuxData,
   sampleMainData,
   samplePriorParameters,
@@ -52,6 +54,8 @@ export {
   type BeltPoint,
   type BeltSample,
   type CoverageBin,
+  type CoverageBlockResult,
+  type CoverageBlockSpec,
   type CoverageFailure,
   type CoverageRecord,
   type CoverageSummary,
