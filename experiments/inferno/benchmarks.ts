@@ -108,7 +108,7 @@ export function infernoTemplateSpec(benchmark: InfernoBenchmark, bins: number): 
   };
 }
 
-/** The run options an INFERNO config is made of (see run.ts `INFERNO_DEFAULTS`). */
+/** The run options an INFERNO config is made of (see {@link INFERNO_DEFAULTS}). */
 export interface InfernoConfigOptions {
   readonly bins: number;
   readonly temperature: number;
@@ -123,6 +123,19 @@ export interface InfernoConfigOptions {
   readonly patience?: number;
   readonly variationFraction: number;
 }
+
+/** Run defaults that follow the paper (arXiv:1806.04743, section 4); the CLI's and the web page's. */
+export const INFERNO_DEFAULTS: Omit<InfernoConfigOptions, 'testEvents'> = {
+  epochs: 200,
+  trainEvents: 100_000,
+  validationEvents: 25_000,
+  batch: 2000,
+  bins: 10,
+  temperature: 0.1,
+  learningRate: 1e-3,
+  hidden: [100, 100],
+  variationFraction: 0.25,
+};
 
 /** Steps per epoch of an INFERNO run: every training event of both processes once, in batches. */
 export function infernoStepsPerEpoch(o: Pick<InfernoConfigOptions, 'trainEvents' | 'batch'>): number {

@@ -34,18 +34,7 @@ export interface InfernoRunConfig extends Omit<InfernoConfigOptions, 'testEvents
   readonly progress?: boolean;
 }
 
-/** Defaults that follow the paper (arXiv:1806.04743, section 4). */
-export const INFERNO_DEFAULTS: Omit<InfernoRunConfig, 'benchmark' | 'method'> = {
-  epochs: 200,
-  trainEvents: 100_000,
-  validationEvents: 25_000,
-  batch: 2000,
-  bins: 10,
-  temperature: 0.1,
-  learningRate: 1e-3,
-  hidden: [100, 100],
-  variationFraction: 0.25,
-};
+export { INFERNO_DEFAULTS } from './benchmarks.js';
 
 /** A trained seed: the model, its evaluation on the test sample, and the result row. */
 export interface TrainedSeed {

@@ -3,7 +3,7 @@
  * (experiments/neos `neosConfig`, experiments/inferno `infernoConfig`), so a seed gives the
  * CLI's runs. No tfjs here: the page's main thread reads this, the workers train.
  */
-import { infernoConfig, type InfernoConfigOptions } from '../../experiments/inferno/benchmarks.js';
+import { INFERNO_DEFAULTS, infernoConfig, type InfernoConfigOptions } from '../../experiments/inferno/benchmarks.js';
 import { neosConfig } from '../../experiments/neos/problem.js';
 import type { AnalysisConfigInput } from '../../src/models/config/schema.js';
 import type { MethodName } from '../../src/models/methods.js';
@@ -12,21 +12,11 @@ import type { MethodName } from '../../src/models/methods.js';
 export type ProblemId = 'neos' | 'inferno2';
 
 /**
- * INFERNO benchmark 2 as `diffinfer inferno --benchmark 2` trains it (experiments/inferno/run.ts
- * `INFERNO_DEFAULTS`, checked equal by test/web/training.test.ts), with 100k test events
- * (`--test-events 100000`).
+ * INFERNO benchmark 2 as `diffinfer inferno --benchmark 2` trains it ({@link INFERNO_DEFAULTS},
+ * the CLI's), with 100k test events (`--test-events 100000`).
  */
-export const PAGE_INFERNO_OPTIONS: Omit<InfernoConfigOptions, 'epochs'> = {
-  trainEvents: 100_000,
-  validationEvents: 25_000,
-  testEvents: 100_000,
-  batch: 2000,
-  bins: 10,
-  temperature: 0.1,
-  learningRate: 1e-3,
-  hidden: [100, 100],
-  variationFraction: 0.25,
-};
+const { epochs: _epochs, ...infernoTraining } = INFERNO_DEFAULTS;
+export const PAGE_INFERNO_OPTIONS: Omit<InfernoConfigOptions, 'epochs'> = { ...infernoTraining, testEvents: 100_000 };
 
 /** A problem: its objectives (inference-aware first, BCE second) and how it counts steps. */
 export interface Problem {
