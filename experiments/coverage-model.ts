@@ -1,9 +1,12 @@
 /**
- * Coverage of a trained INFERNO/BCE model (`diffinfer coverage --model DIR --benchmark B`, and
- * the `--coverage N` column of `diffinfer inferno/ablate`): pseudo-experiments drawn from the
- * simulator itself, not from the templates.
+ * Coverage of a trained model with pseudo-experiments drawn from the simulator itself, not from
+ * the templates: an INFERNO/BCE model on an INFERNO benchmark (`diffinfer coverage --model DIR
+ * --benchmark B`, the `--coverage N` column of `diffinfer inferno/ablate`), or a model of the
+ * challenge problem (`diffinfer challenge`: the pool of experiments/challenge/protocol-draw.ts,
+ * {@link ModelTemplates.challenge}). Both go through the same job, units and draw hook; only the
+ * main data of a pseudo-experiment differ ({@link simulatedCounts}).
  *
- * Pseudo-experiment `i` (stream "coverage", or the Neyman belt's "neyman/mu=<mu>"):
+ * INFERNO pseudo-experiment `i` (stream "coverage", or the Neyman belt's "neyman/mu=<mu>"):
  *
  * - true `mu_i ~ U(muRange)` (`coverageTrueMu`, coverage stream) or the belt's grid value;
  * - the benchmark's constrained nuisances drawn from their priors in physical units
@@ -54,6 +57,8 @@ import { checkSeed, normalVariate, poissonVariate, toyUniforms } from '../src/st
 import type { ModelData } from '../src/stats/model/model.js';
 import { INFERNO_ALPHA_BOUNDS, INFERNO_BENCHMARK_NUISANCES, INFERNO_BENCHMARKS, INFERNO_POI_BOUNDS, INFERNO_TEMPLATE_STEPS, infernoBenchmarkConfig, type InfernoBenchmark } from './inferno/benchmarks.js';
 import { INFERNO_NOMINAL, simulateInferno } from './simulators/inferno.js';
+import { challengeCounts, type ChallengePoolSpec } from './challenge/protocol-draw.js';
+import { runTwoPassUnit } from './challenge/protocol-twopass.js';
 import { BUILTIN_SIMULATORS } from './simulators/registry.js';
 
 /** True simulator parameters of one pseudo-experiment (physical units). */
@@ -106,7 +111,10 @@ export function simulatorTruth(benchmark: InfernoBenchmark, seed: number, stream
 export interface SimulatedPseudoExperiments {
   /** The bundle folder (absolute): its summary is loaded once per thread. */
   readonly bundle: string;
-  readonly benchmark: InfernoBenchmark;
+  /** INFERNO models: the benchmark whose nuisances are drawn (exactly one of `benchmark`, `challenge`). */
+  readonly benchmark?: InfernoBenchmark;
+  /** Challenge models: the event pool the pseudo-experiments bootstrap. */
+  readonly challenge?: ChallengePoolSpec;
   /** The backend the main thread uses (workers load the same, for the same numbers). */
   readonly backend: BackendRequest;
   /** The exported workspace's model. */
@@ -130,6 +138,8 @@ export interface SimulatedPseudoExperiments {
  * ```
  */
 export function simulatedCounts(s: Omit<SimulatedPseudoExperiments, 'bundle' | 'backend' | 'model'>, summary: Summary, nBins: number, stream: string, index: number, mu: number): Float64Array {
+  if (s.challenge) return challengeCounts({ pool: s.challenge, binning: s.binning, bins: s.bins, binMap: s.binMap, seed: s.pseudo.seed }, summary, nBins, stream, index, mu);
+  if (s.benchmark === undefined) throw new InputError('argument', 'simulated pseudo-experiments', 'need an INFERNO benchmark or a challenge pool');
   const truth = simulatorTruth(s.benchmark, s.pseudo.seed, stream, index, mu);
   const u = toyUniforms(s.pseudo.seed, `${stream}/counts`, index);
   const nS = poissonVariate(INFERNO_NOMINAL.s * truth.mu, u);
@@ -164,10 +174,50 @@ async function summaryOf(s: SimulatedPseudoExperiments): Promise<Summary> {
 }
 
 /** Disposes this thread's cached summary of a bundle (after the last unit that needs it). */
-function releaseBundleSummary(bundle: string): void {
+export function releaseBundleSummary(bundle: string): void {
   const p = summaries.get(bundle);
   summaries.delete(bundle);
   void p?.then((summary) => summary.dispose(), () => undefined);
+}
+
+/** The view of a parameterized summary (src/models/parameterized.ts) this module needs: f(x; z) at fixed standardised z. */
+export interface ParameterizedSummaryView extends Summary {
+  at(z: Readonly<Record<'tes' | 'jes' | 'softMet', number>>): Summary;
+  readonly nuisanceNames: readonly string[];
+}
+
+/**
+ * True when the summary is parameterized by the shape nuisances (has `at`).
+ *
+ * @example
+ * ```ts
+ * if (isParameterizedSummary(summary)) summary.at({ tes: 0.5, jes: 0, softMet: 1 });
+ * ```
+ */
+export function isParameterizedSummary(summary: Summary): summary is ParameterizedSummaryView {
+  return 'at' in summary && typeof (summary as { at?: unknown }).at === 'function';
+}
+
+const passOneViews = new WeakMap<Summary, Summary>();
+
+/**
+ * The summary the exported templates (the model of pass 1) are filled with: the summary itself,
+ * or for a parameterized one its view at z = 0 (cached per summary). Its pseudo-experiments go
+ * through the two-pass fit of experiments/challenge/protocol-twopass.ts.
+ *
+ * @example
+ * ```ts
+ * hardTemplates(parameterizedPassOne(summary), analysis, test); // f(x; 0) for a parameterized summary
+ * ```
+ */
+export function parameterizedPassOne(summary: Summary): Summary {
+  if (!isParameterizedSummary(summary)) return summary;
+  let view = passOneViews.get(summary);
+  if (!view) {
+    view = summary.at({ tes: 0, jes: 0, softMet: 0 });
+    passOneViews.set(summary, view);
+  }
+  return view;
 }
 
 /** The arguments of {@link runModelCoverageUnit} (one unit of a model coverage run). */
@@ -189,7 +239,10 @@ export interface ModelCoverageUnitArgs {
  */
 export async function runModelCoverageUnit(args: ModelCoverageUnitArgs): Promise<unknown> {
   const { setup, unit } = args;
-  const summary = await summaryOf(setup);
+  const loaded = await summaryOf(setup);
+  // a parameterized summary f(x; z) of the challenge: the two-pass fit (experiments/challenge/protocol-twopass.ts)
+  if (setup.challenge && isParameterizedSummary(loaded)) return runTwoPassUnit({ bundle: setup.bundle, pool: setup.challenge, binning: setup.binning, bins: setup.bins, pseudo: setup.pseudo, level: args.level, unit }, loaded);
+  const summary = parameterizedPassOne(loaded);
   const model = modelOf(setup.model);
   const aux = Float64Array.from(model.auxdata);
   const draw: PseudoExperimentData = (stream, index, mu): ModelData => ({ main: simulatedCounts(setup, summary, model.nMainBins, stream, index, mu), aux });
@@ -199,10 +252,13 @@ export async function runModelCoverageUnit(args: ModelCoverageUnitArgs): Promise
   return runCoverageBlock(model, { config, start: unit.start, count: unit.count, method: 'profile', level: args.level, draw });
 }
 
-/** The templates of a trained model on a benchmark (what `diffinfer export --benchmark B` writes). */
+/** The templates of a trained model (what `diffinfer export [--benchmark B]` writes) and where its pseudo-experiments come from. */
 export interface ModelTemplates {
   readonly bundle: string;
-  readonly benchmark: InfernoBenchmark;
+  /** INFERNO: the benchmark (exactly one of `benchmark`, `challenge`). */
+  readonly benchmark?: InfernoBenchmark;
+  /** The challenge problem: the pool of its test split (experiments/challenge/protocol-draw.ts). */
+  readonly challenge?: ChallengePoolSpec;
   readonly analysis: Analysis;
   /** Hard templates of the analysis (`hardTemplates` on its test split). */
   readonly counts: Float64Array;
@@ -217,6 +273,13 @@ export interface ModelCoverageSpec {
   readonly level: number;
   readonly beltPoints: number;
   readonly beltToys: number;
+  /**
+   * Neyman: the belt's grid from LO to HI (`beltPoints` equal steps) instead of the true range
+   * widened by 3 Asimov sigma (`beltGrid`) — for models whose Asimov sigma understates the
+   * spread of the estimate (the challenge: the histosys interpolation is coarser than the data's
+   * precision, so mu^ spreads 3-5 times wider than the Hessian says).
+   */
+  readonly beltRange?: readonly [number, number];
   readonly blockSize?: number;
   readonly beltBlockSize?: number;
 }
@@ -239,10 +302,49 @@ function backendRequest(): BackendRequest {
   return name === 'wasm' ? 'wasm' : 'cpu';
 }
 
+function infernoDescription(benchmark: InfernoBenchmark, bundle: string, method: string, bins: number) {
+  return {
+    workspace: `the workspace \`diffinfer export ${bundle} --benchmark ${benchmark}\` writes (${bins} bins)`,
+    source: `${method} summary, INFERNO benchmark ${benchmark}; pseudo-experiments simulated (events Poisson(50 mu) signal + Poisson(b) background at ${describePriors(benchmark)}, through the summary, hard-binned).`,
+    truth: { source: `the simulator: ${describePriors(benchmark)}`, values: { r: INFERNO_NOMINAL.r, lambda: INFERNO_NOMINAL.lambda, b: INFERNO_NOMINAL.b } as Record<string, number>, held: [] as string[] },
+  };
+}
+
+function challengeDescription(pool: ChallengePoolSpec, method: string, bins: number) {
+  const twoPass = method === 'parameterized' ? ' Two-pass fit: pass 1 with f(x; 0), the fitted tes, jes, softMet rounded to a 0.5 grid in [-2, 2], templates and data refilled with f(x; z_hat), refit.' : '';
+  return {
+    workspace: `the workspace \`diffinfer export\` writes for the bundle (${bins} bins; test split ${pool.events} events per process, seed ${pool.seed})`,
+    source: `${method} summary, challenge problem; pseudo-experiments from the pool of the test split (${pool.events} events per process, seed ${pool.seed}): the six nuisances from the challenge's priors, the events re-derived at tes, jes, softMet, weighted by yield x normalisation x mu, through the summary, hard-binned, Poisson per bin.${twoPass}`,
+    truth: { source: "the challenge's priors (drawChallengeNuisances)", values: {} as Record<string, number>, held: [] as string[] },
+  };
+}
+
 function describePriors(benchmark: InfernoBenchmark): string {
   const t = INFERNO_BENCHMARK_NUISANCES[benchmark];
   const parts = (['r', 'lambda', 'b'] as const).map((n) => (typeof t[n] === 'string' ? `${n} = ${INFERNO_NOMINAL[n]} (${t[n]})` : `${n} ~ N(${(t[n] as { mean: number }).mean}, ${(t[n] as { sigma: number }).sigma})`));
   return parts.join(', ');
+}
+
+/**
+ * The model pseudo-experiments are fitted with: the workspace `diffinfer export` writes for
+ * hard templates `counts` of a one-channel analysis (auxiliary data nominal, Asimov POI 0), its
+ * model, and per template bin the model's main bin (the export's merges).
+ *
+ * @throws NumericalError when the export's bins do not cover the template bins.
+ * @example
+ * ```ts
+ * const { model, binMap } = exportedModel(analysis, hardTemplates(summary, analysis, test));
+ * ```
+ */
+export function exportedModel(analysis: Analysis, counts: Float64Array) {
+  const e = analysis.templateModel.exportWorkspace(counts, { asimovPoi: 0 });
+  const measurement = e.workspace.measurements[0].name;
+  const source = modelSource(e.workspace, { measurement });
+  const model = modelOf(source);
+  const binMap = new Array<number>(analysis.bins).fill(-1);
+  e.bins.forEach((group, k) => group.forEach((b) => (binMap[b] = k)));
+  if (model.nMainBins !== e.bins.length || binMap.some((k) => k < 0)) throw new NumericalError(`the export's ${e.bins.length} bins do not cover the ${analysis.bins} template bins`);
+  return { e, measurement, source, model, binMap };
 }
 
 /**
@@ -275,40 +377,35 @@ export function checkModelCoverageSpec(o: ModelCoverageSpec): void {
  *   "belt points", "belt toys") or a model that is not one INFERNO channel.
  */
 export function modelCoverageJob(t: ModelTemplates, o: ModelCoverageSpec): UnitJob<CoverageUnit, unknown> {
-  if (!INFERNO_BENCHMARKS.includes(t.benchmark)) throw new InputError('argument', 'benchmark', `must be one of 0, 1, 2, 3, 4, got ${t.benchmark}`);
+  if (!t.challenge && !INFERNO_BENCHMARKS.includes(t.benchmark!)) throw new InputError('argument', 'benchmark', `must be one of 0, 1, 2, 3, 4, got ${t.benchmark}`);
   checkModelCoverageSpec(o);
   const { analysis } = t;
-  if (analysis.spec.template.channels.length !== 1 || analysis.learnedChannels().length !== 1) throw new InputError('argument', 'model', `coverage from the simulator needs one learned channel (INFERNO), this analysis has ${analysis.spec.template.channels.length} channels`);
-  const e = analysis.templateModel.exportWorkspace(t.counts, { asimovPoi: 0 });
-  const measurement = e.workspace.measurements[0].name;
-  const source = modelSource(e.workspace, { measurement });
-  const model = modelOf(source);
-  const binMap = new Array<number>(analysis.bins).fill(-1);
-  e.bins.forEach((group, k) => group.forEach((b) => (binMap[b] = k)));
-  if (model.nMainBins !== e.bins.length || binMap.some((k) => k < 0)) throw new NumericalError(`model coverage: the export's ${e.bins.length} bins do not cover the ${analysis.bins} template bins`);
+  if (analysis.spec.template.channels.length !== 1 || analysis.learnedChannels().length !== 1) throw new InputError('argument', 'model', `coverage from the simulator needs one learned channel (INFERNO, challenge), this analysis has ${analysis.spec.template.channels.length} channels`);
+  const { e, measurement, source, model, binMap } = exportedModel(analysis, t.counts);
   const truth = model.suggestedInit();
   const pseudo: PseudoExperimentConfig = { seed: o.seed, muRange: [o.muRange[0], o.muRange[1]], truth: Array.from(truth), nuisances: 'prior' };
   checkPseudoExperimentConfig(model, pseudo);
-  const grid = o.method === 'neyman' ? beltGrid(model, truth, o.muRange, o.beltPoints) : [];
+  const grid = o.method !== 'neyman' ? [] : o.beltRange ? Array.from({ length: o.beltPoints }, (_, k) => o.beltRange![0] + ((o.beltRange![1] - o.beltRange![0]) * k) / (o.beltPoints - 1)) : beltGrid(model, truth, o.muRange, o.beltPoints);
   const units = coverageUnits(o, grid);
   const bundle = resolve(t.bundle);
-  const setup: SimulatedPseudoExperiments = { bundle, benchmark: t.benchmark, backend: backendRequest(), model: source, binning: analysis.spec.binning, bins: analysis.bins, binMap, pseudo };
+  const setup: SimulatedPseudoExperiments = { bundle, ...(t.challenge ? { challenge: t.challenge } : { benchmark: t.benchmark }), backend: backendRequest(), model: source, binning: analysis.spec.binning, bins: analysis.bins, binMap, pseudo };
   const method = readBundle(bundle).method;
+  const described = t.challenge ? challengeDescription(t.challenge, method, e.bins.length) : infernoDescription(t.benchmark!, t.bundle, method, e.bins.length);
   const config = {
     format: 'diffinfer-coverage-units/2',
     model: source.key,
     inputs: {
       model: t.bundle,
-      benchmark: t.benchmark,
+      ...(t.challenge ? { pool: t.challenge } : { benchmark: t.benchmark }),
       method,
-      workspace: `the workspace \`diffinfer export ${t.bundle} --benchmark ${t.benchmark}\` writes (${e.bins.length} bins)`,
+      workspace: described.workspace,
       patches: [],
       measurement,
-      source: `${method} summary, INFERNO benchmark ${t.benchmark}; pseudo-experiments simulated (events Poisson(50 mu) signal + Poisson(b) background at ${describePriors(t.benchmark)}, through the summary, hard-binned).`,
+      source: described.source,
     },
     options: coverageOptions({ ...o, nuisances: 'prior' }),
     poi: model.poiName,
-    truth: { source: `the simulator: ${describePriors(t.benchmark)}`, values: { r: INFERNO_NOMINAL.r, lambda: INFERNO_NOMINAL.lambda, b: INFERNO_NOMINAL.b }, held: [] },
+    truth: described.truth,
     pseudo,
     method: o.method,
     level: o.level,

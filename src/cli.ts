@@ -325,6 +325,33 @@ export function buildProgram(run: (code: number) => void): Command {
     });
   // --- end coverage ---
 
+  // --- challenge (issue 12) ---
+  program
+    .command('challenge')
+    .description('the challenge protocol: train each arm x seed on the challenge problem (bundles in DIR/<arm>/seed-<k>/), then the coverage, mean width and challenge score of its profile and Neyman intervals over pseudo-experiments bootstrapped from the test split at nuisances drawn from their priors; writes results.json, report.md, plots/ in --out and prints the summary as JSON')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--arms <list>', 'arms, comma-separated: bce, bce-augmented, nf-ensemble, parameterized, pivot, inferno, profile-width (default: all)')
+    .option('--seeds <k>', 'seeds 0 .. K-1 per arm', parsePositiveInteger('--seeds'))
+    .option('--pseudo-experiments <n>', 'pseudo-experiments per arm and seed (>= 10; default 1000, --quick 150)', parsePositiveInteger('--pseudo-experiments'))
+    .option('--quick', 'small settings: 80 steps, 4000 training / 2500 test events per process, 150 pseudo-experiments, belt 11 x 50 over the POI bounds (default: 300 steps, 20000 / 2000 events, 1000 pseudo-experiments, belt 11 x 200)')
+    .option('--mu-range <lo,hi>', 'range of the true mu, drawn uniformly (inside the POI bounds [0, 10]; LO,HI or LO:HI; default 0.1,3)', (v: string) => parseRange('--mu-range')(v.replace(',', ':')))
+    .option('--steps <n>', 'training steps', parsePositiveInteger('--steps'))
+    .option('--train-events <n>', 'training events per process', parsePositiveInteger('--train-events'))
+    .option('--test-events <n>', 'test events per process (the templates and the pseudo-experiments\' pool)', parsePositiveInteger('--test-events'))
+    .option('--belt-points <k>', 'Neyman belt: grid points', parsePositiveInteger('--belt-points'))
+    .option('--belt-toys <m>', 'Neyman belt: pseudo-experiments per grid point', parsePositiveInteger('--belt-toys'))
+    .option('--pivot-lambda <l>', 'pivot: weight of the adversary (gradient reversal strength; default 10)', parseNumber('--pivot-lambda'))
+    .option('--workers <w>', 'worker threads for the pseudo-experiments (default: the number of cores; > 1 needs npm run build)', parsePositiveInteger('--workers'))
+    .option('--resume', 'keep the trained bundles and finished pseudo-experiment units in --out (same options required)')
+    .option('--backend <name>', 'tfjs backend')
+    .option('--progress', 'progress bars on stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'no progress bars')
+    .action(async (opts) => {
+      const { challengeCommand } = await import('../experiments/challenge/protocol.js');
+      run(emitJob(await challengeCommand(opts), {}));
+    });
+  // --- end challenge ---
+
   // --- merge (issue 13) ---
   program
     .command('merge')

@@ -184,6 +184,7 @@ describe('public exports', () => {
         "MlpSummary",
         "NODE_TRAIN_IO",
         "NOMINAL_WEIGHTS",
+        "ParameterizedSummary",
         "SPLITS",
         "adam",
         "analysisConfigSchema",

@@ -10,21 +10,26 @@
  * nuisances profiled in the fit). The bundle's name records the arm's settings (lambda, K,
  * warm-up, groups), which the config schema has no field for yet.
  */
-import { compileAnalysis, createAnalysisSummary, saveBundle, type BundleFile } from '../../src/models/index.js';
+import { compileAnalysis, createAnalysisSummary, methodOf, trainAnalysis, type BundleFile, type MethodName } from '../../src/models/index.js';
 import { trainAugmentedBce, trainPivot, type ArmStepRecord } from '../../src/models/arms/index.js';
 import { InputError } from '../../src/stats/errors.js';
 import { BUILTIN_SIMULATORS } from '../simulators/registry.js';
-import { CHALLENGE_ARM_NUISANCES, challengeArmSamples, challengeArmTransform } from './arms.js';
+import { CHALLENGE_ARM_NUISANCES, challengeArmSamples, challengeArmTransform, saveChallengeArmBundle } from './arms.js';
+import { trainNfEnsembleArm, type NfEnsembleArmOptions } from './nf-ensemble.js';
+import { trainParameterizedArm } from './parameterized.js';
 import { challengeConfig, type ChallengeConfigOptions } from './problem.js';
 
-/** The arms trained here. */
-export type ChallengeArm = 'bce-augmented' | 'pivot';
+/** The arms trained here (the registry's methods with loss kind `arm`). */
+export type ChallengeArm = 'bce-augmented' | 'pivot' | 'nf-ensemble' | 'parameterized';
+
+/** The arms in the order the challenge table lists them. */
+export const CHALLENGE_ARMS: readonly MethodName[] = ['bce', 'bce-augmented', 'nf-ensemble', 'parameterized', 'pivot', 'inferno', 'profile-width'];
 
 /** Options of {@link trainChallengeArm}. */
 export interface ChallengeArmOptions extends ChallengeConfigOptions {
   /** pivot: the adversary's weight; default 10. */
   readonly lambda?: number;
-  /** Nuisance draws per batch; default 1 (bce-augmented), 8 (pivot). Must divide the batch. */
+  /** Nuisance draws per batch; default 1 (bce-augmented), 8 (pivot, parameterized). Must divide the batch. */
   readonly groups?: number;
   /** pivot: adversary updates per step (K); default 5. */
   readonly adversaryUpdates?: number;
@@ -42,8 +47,10 @@ export interface ChallengeArmOptions extends ChallengeConfigOptions {
  * const { bundle, history } = await trainChallengeArm('pivot', 0, { steps: 500, lambda: 10 }, 'runs/challenge/pivot');
  * ```
  */
-export async function trainChallengeArm(arm: ChallengeArm, seed: number, options: ChallengeArmOptions, out: string): Promise<{ readonly history: ArmStepRecord[]; readonly bundle: BundleFile }> {
-  if (arm !== 'bce-augmented' && arm !== 'pivot') throw new InputError('argument', 'trainChallengeArm arm', `must be bce-augmented or pivot, got ${JSON.stringify(arm)}`);
+export async function trainChallengeArm(arm: ChallengeArm, seed: number, options: ChallengeArmOptions & NfEnsembleArmOptions, out: string): Promise<{ readonly history: ArmStepRecord[]; readonly bundle: BundleFile }> {
+  if (arm === 'nf-ensemble') return trainNfEnsembleArm(seed, options, out);
+  if (arm === 'parameterized') return trainParameterizedArm(seed, options, out);
+  if (arm !== 'bce-augmented' && arm !== 'pivot') throw new InputError('argument', 'trainChallengeArm arm', `must be one of bce-augmented, pivot, nf-ensemble, parameterized, got ${JSON.stringify(arm)}`);
   const config = challengeConfig(arm, seed, options);
   const compiled = await compileAnalysis(config, { splits: ['train'], simulators: BUILTIN_SIMULATORS });
   const t = compiled.config.training;
@@ -70,18 +77,30 @@ export async function trainChallengeArm(arm: ChallengeArm, seed: number, options
       label = `challenge (pivot: lambda ${lambda}, K ${K}, warm-up ${warmup}, ${groups} nuisance draws per batch)`;
     }
     const seconds = (performance.now() - t0) / 1000;
-    const bundle = await saveBundle(out, summary, {
-      name: label,
-      method: arm,
-      config: config as Record<string, unknown>,
-      baseDir: process.cwd(),
-      binning: compiled.binning,
-      output: compiled.output,
-      features: compiled.features,
-      training: { status: 'completed', steps: history.length, seed, seconds },
-    });
+    const bundle = await saveChallengeArmBundle(out, summary, { method: arm, name: label, config, compiled, training: { steps: history.length, seed, seconds } });
     return { history, bundle };
   } finally {
     summary.dispose();
   }
+}
+
+/**
+ * Trains any method of the registry on the challenge problem and saves its bundle in `out`: the
+ * analysis trainer (`trainAnalysis` of `challengeConfig(method, seed, options)`) for `bce` and
+ * the inference-aware methods, {@link trainChallengeArm} for the arms (loss kind `arm`).
+ *
+ * @throws InputError for an unknown method or bad options; NumericalError when training fails.
+ * @example
+ * ```ts
+ * const bundle = await trainChallengeBundle('inferno', 0, { steps: 300 }, 'runs/challenge/inferno/seed-0');
+ * ```
+ */
+export async function trainChallengeBundle(method: string, seed: number, options: ChallengeArmOptions & NfEnsembleArmOptions, out: string): Promise<BundleFile> {
+  const m = methodOf(method, 'challenge arm');
+  if (m.loss.kind === 'arm') return (await trainChallengeArm(m.name as ChallengeArm, seed, options, out)).bundle;
+  const config = challengeConfig(m.name, seed, options);
+  const compiled = await compileAnalysis(config, { splits: ['train', 'validation'], simulators: BUILTIN_SIMULATORS });
+  const trained = await trainAnalysis(compiled, { out, source: { config: config as Record<string, unknown>, baseDir: process.cwd() } });
+  if (!trained.bundle) throw new Error('trainChallengeBundle: the trainer wrote no bundle');
+  return trained.bundle;
 }

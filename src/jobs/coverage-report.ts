@@ -23,10 +23,18 @@ function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** One Plot panel as a standalone SVG on white with a title. */
-function figure(title: string, options: Plot.PlotOptions): string {
+/**
+ * One Plot panel as a standalone SVG on white with a title (`size`: default 640 x 380; margins
+ * in `options` override the defaults), what the coverage and challenge reports draw.
+ *
+ * @example
+ * ```ts
+ * const svg = plotPanel('Coverage', { marks: [Plot.dot(records, { x: 'mu', y: 'width' })] });
+ * ```
+ */
+export function plotPanel(title: string, options: Plot.PlotOptions, size: { readonly width: number; readonly height: number } = { width: WIDTH, height: HEIGHT }): string {
   const document = parseHTML('<html><body></body></html>').document;
-  const el = Plot.plot({ marginLeft: 60, marginBottom: 45, marginTop: 20, marginRight: 20, grid: true, ...options, width: WIDTH, height: HEIGHT, document } as Plot.PlotOptions) as unknown as {
+  const el = Plot.plot({ marginLeft: 60, marginBottom: 45, marginTop: 20, marginRight: 20, grid: true, ...options, width: size.width, height: size.height, document } as Plot.PlotOptions) as unknown as {
     outerHTML: string;
     setAttribute(n: string, v: string): void;
     querySelectorAll(s: string): ArrayLike<{ remove(): void }>;
@@ -36,10 +44,10 @@ function figure(title: string, options: Plot.PlotOptions): string {
   el.setAttribute('y', '30');
   el.setAttribute('font-family', FONT);
   el.setAttribute('font-size', '11');
-  const h = HEIGHT + 30;
+  const h = size.height + 30;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${h}" viewBox="0 0 ${WIDTH} ${h}" font-family="${FONT}">` +
-    `<rect x="0" y="0" width="${WIDTH}" height="${h}" fill="white"/>` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size.width}" height="${h}" viewBox="0 0 ${size.width} ${h}" font-family="${FONT}">` +
+    `<rect x="0" y="0" width="${size.width}" height="${h}" fill="white"/>` +
     `<text x="16" y="20" font-size="15" font-weight="bold">${escapeXml(title)}</text>${el.outerHTML}</svg>`
   );
 }
@@ -48,7 +56,7 @@ function figure(title: string, options: Plot.PlotOptions): string {
 export function coveragePlots(summary: CoverageSummary, records: readonly CoverageRecord[], belt?: NeymanBelt, poi = 'mu'): Record<string, string> {
   const bins = summary.bins.filter((b) => b.n > 0).map((b) => ({ ...b, mid: 0.5 * (b.muLow + b.muHigh), lo: b.coverage - b.error, hi: b.coverage + b.error }));
   const out: Record<string, string> = {};
-  out.coverage = figure(`Coverage ${summary.coverage.toFixed(4)} ± ${summary.coverageError.toFixed(4)} (N = ${summary.n}) against the true ${poi}`, {
+  out.coverage = plotPanel(`Coverage ${summary.coverage.toFixed(4)} ± ${summary.coverageError.toFixed(4)} (N = ${summary.n}) against the true ${poi}`, {
     x: { label: `true ${poi}` },
     y: { label: 'coverage', domain: [Math.min(0.4, ...bins.map((b) => b.lo)), Math.max(0.9, ...bins.map((b) => b.hi))] },
     marks: [
@@ -58,7 +66,7 @@ export function coveragePlots(summary: CoverageSummary, records: readonly Covera
       Plot.dot(bins, { x: 'mid', y: 'coverage', fill: '#4e79a7', r: 4 }),
     ],
   });
-  out.widths = figure(`Interval widths: mean ${summary.meanWidth.toPrecision(4)}, median ${summary.medianWidth.toPrecision(4)}`, {
+  out.widths = plotPanel(`Interval widths: mean ${summary.meanWidth.toPrecision(4)}, median ${summary.medianWidth.toPrecision(4)}`, {
     x: { label: 'width' },
     y: { label: 'pseudo-experiments' },
     marks: [
@@ -68,14 +76,14 @@ export function coveragePlots(summary: CoverageSummary, records: readonly Covera
     ],
   });
   const pulls = records.filter((r) => r.pull !== null && Number.isFinite(r.pull)).map((r) => ({ pull: r.pull as number }));
-  out.pulls = figure(`Pulls: mean ${summary.pullMean.toFixed(3)}, standard deviation ${summary.pullStd.toFixed(3)}`, {
+  out.pulls = plotPanel(`Pulls: mean ${summary.pullMean.toFixed(3)}, standard deviation ${summary.pullStd.toFixed(3)}`, {
     x: { label: `(estimate - true ${poi}) / interval side` },
     y: { label: 'pseudo-experiments' },
     marks: [Plot.rectY(pulls, { ...Plot.binX({ y: 'count' }, { x: 'pull', thresholds: 40 }), fill: '#f28e2c' }), Plot.ruleX([0], { stroke: 'black' }), Plot.ruleY([0])],
   });
   if (belt) {
     const curve = belt.mu.map((mu, i) => ({ mu, mean: belt.mean[i], low: belt.lowEdge[i], high: belt.highEdge[i] }));
-    out.belt = figure(`Neyman belt (${belt.kind}, confidence ${belt.confidence.toFixed(4)}) of the estimator`, {
+    out.belt = plotPanel(`Neyman belt (${belt.kind}, confidence ${belt.confidence.toFixed(4)}) of the estimator`, {
       x: { label: `true ${poi}` },
       y: { label: `estimated ${poi}` },
       marks: [

@@ -7,6 +7,8 @@
  *                      binning, output, features, summary kind, training outcome, versions
  * DIR/summary/         the network (an MLP: model.json, weights.bin, diffinfer.json)
  * DIR/flows/<k>.json   a flow-ensemble feature summary's flows (its head in summary/)
+ *                      (a parameterized summary f(x; z): its network on [features, nuisances]
+ *                      in summary/, the nuisances and the z it is evaluated at in bundle.json)
  * ```
  *
  * `bundle.json` is validated by zod on load; the config inside is validated again (schema.ts)
@@ -24,6 +26,7 @@ import { compileAnalysis } from './config/compile-node.js';
 import { FeatureSummary } from './feature-summary.js';
 import { loadFlow, saveFlow } from './flows/serialize.js';
 import { MlpSummary } from './mlp.js';
+import { ParameterizedSummary } from './parameterized.js';
 import { loadMlp, saveMlp } from './mlp-node.js';
 import { METHOD_NAMES, type MethodName } from './methods.js';
 import type { Summary, SummaryOutput } from './summary.js';
@@ -55,6 +58,7 @@ const summarySchema = z.discriminatedUnion('kind', [
     flows: z.array(z.strictObject({ process: z.string().min(1), file: z.string().min(1) })).min(2),
     inputNames: z.array(z.string().min(1)).min(1),
   }),
+  z.strictObject({ kind: z.literal('parameterized'), dir: z.string().min(1), nuisances: z.array(z.string().min(1)).min(1), at: z.array(finite) }),
 ]);
 
 /** zod schema of `bundle.json`. */
@@ -113,7 +117,10 @@ export interface BundleContents {
  */
 export async function saveBundle(dir: string, summary: Summary, contents: BundleContents): Promise<BundleFile> {
   let summaryEntry: BundleFile['summary'];
-  if (summary instanceof MlpSummary) {
+  if (summary instanceof ParameterizedSummary) {
+    await saveMlp(summary.network, join(dir, 'summary'));
+    summaryEntry = { kind: 'parameterized', dir: 'summary', nuisances: [...summary.nuisanceNames], at: [...summary.atValues] };
+  } else if (summary instanceof MlpSummary) {
     await saveMlp(summary, join(dir, 'summary'));
     summaryEntry = { kind: 'mlp', dir: 'summary' };
   } else if (summary instanceof FeatureSummary && summary.flowSource) {
@@ -130,7 +137,7 @@ export async function saveBundle(dir: string, summary: Summary, contents: Bundle
       inputNames: [...summary.inputNames],
     };
   } else {
-    throw new InputError('argument', 'bundle summary', 'must be an MLP or a feature summary made by FeatureSummary.fromFlows (its flows are saved with it)');
+    throw new InputError('argument', 'bundle summary', 'must be an MLP, a parameterized summary or a feature summary made by FeatureSummary.fromFlows (its flows are saved with it)');
   }
   const file: BundleFile = {
     format: 'diffinfer-analysis',
@@ -182,7 +189,8 @@ export function readBundle(dir: string): BundleFile {
 }
 
 /**
- * Loads a bundle's summary (an MLP, or a flow-ensemble feature summary).
+ * Loads a bundle's summary (an MLP, a {@link ParameterizedSummary} at its stored z, or a
+ * flow-ensemble feature summary).
  *
  * @throws InputError naming the file when a summary file is missing or malformed, or when its
  *   inputs are not the bundle's features.
@@ -199,10 +207,28 @@ export async function loadBundleSummary(dir: string, bundle: BundleFile): Promis
     checkInputs(mlp, bundle, dir);
     return mlp;
   }
+  if (s.kind === 'parameterized') {
+    const { mlp } = await loadMlp(join(dir, s.dir));
+    let summary: ParameterizedSummary;
+    try {
+      summary = new ParameterizedSummary(mlp, s.nuisances, s.at);
+    } catch (e) {
+      mlp.dispose();
+      if (e instanceof InputError) throw new InputError('io', join(dir, 'bundle.json'), `summary: ${e.message}`);
+      throw e;
+    }
+    try {
+      checkInputs(summary, bundle, dir);
+    } catch (e) {
+      summary.dispose();
+      throw e;
+    }
+    return summary;
+  }
   const { mlp: head } = await loadMlp(join(dir, s.head));
   const flows: Record<string, ReturnType<typeof loadFlow>> = {};
   for (const f of s.flows) flows[f.process] = loadFlow(join(dir, f.file));
-  const summary = FeatureSummary.fromFlows(flows, { reference: s.reference, processes: s.processes }, head, s.inputNames);
+  const summary = FeatureSummary.fromFlows(flows, { reference: s.reference, processes: s.processes }, head, s.inputNames, { ownsFlows: true });
   checkInputs(summary, bundle, dir);
   return summary;
 }

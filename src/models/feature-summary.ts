@@ -36,6 +36,8 @@ export class FeatureSummary implements Summary {
   readonly inputNames: readonly string[];
   /** The flows and options of a flow-ensemble feature map ({@link FeatureSummary.fromFlows}): what a bundle saves. */
   flowSource?: { readonly flows: Readonly<Record<string, Flow>>; readonly options: FlowFeatureOptions };
+  /** Whether {@link dispose} releases the flows of {@link flowSource} too. */
+  private ownsFlows = false;
 
   constructor(
     readonly features: FeatureMap,
@@ -51,16 +53,18 @@ export class FeatureSummary implements Summary {
 
   /**
    * A summary on flow-ensemble features (`flowFeatureTransform(flows, options)`), saveable in a
-   * bundle (bundle.ts writes the flows and the head).
+   * bundle (bundle.ts writes the flows and the head). With `ownsFlows`, {@link dispose} releases
+   * the flows too (a summary loaded from a bundle, or one whose flows were trained for it).
    *
    * @example
    * ```ts
-   * const summary = FeatureSummary.fromFlows(ens.flows, { reference: 'background' }, head, ['x0', 'x1']);
+   * const summary = FeatureSummary.fromFlows(ens.flows, { reference: 'background' }, head, ['x0', 'x1'], { ownsFlows: true });
    * ```
    */
-  static fromFlows(flows: Readonly<Record<string, Flow>>, options: FlowFeatureOptions, head: MlpSummary, inputNames?: readonly string[]): FeatureSummary {
+  static fromFlows(flows: Readonly<Record<string, Flow>>, options: FlowFeatureOptions, head: MlpSummary, inputNames?: readonly string[], ownership: { readonly ownsFlows?: boolean } = {}): FeatureSummary {
     const s = new FeatureSummary(flowFeatureTransform(flows, options), head, inputNames);
     s.flowSource = { flows, options };
+    s.ownsFlows = ownership.ownsFlows ?? false;
     return s;
   }
 
@@ -72,7 +76,9 @@ export class FeatureSummary implements Summary {
     return this.head.trainableVariables();
   }
 
+  /** Releases the head (and the flows when the summary owns them, see {@link FeatureSummary.fromFlows}). */
   dispose(): void {
     this.head.dispose();
+    if (this.ownsFlows) for (const f of Object.values(this.flowSource?.flows ?? {})) f.dispose();
   }
 }

@@ -57,6 +57,7 @@ export { isMethodName, METHOD_NAMES, METHODS, methodOf, type BinningOptions, typ
 export { type HookContext, type HookResult, type StepRecord, type TrainHook, type TrainIo, type TrainObjective, type TrainOptions, type TrainResult } from './trainer.js';
 export { NODE_TRAIN_IO, train } from './trainer-node.js';
 export { FeatureSummary, type FeatureMap } from './feature-summary.js';
+export { ParameterizedSummary } from './parameterized.js';
 export * as flows from './flows/index.js';
 export {
   analysisConfigSchema,

@@ -13,6 +13,8 @@
  * | z0 | minus the discovery significance | score | KDE / equal score bins | validation Fisher width |
  * | bce-augmented | BCE on nuisance-augmented batches (arms/augmented.ts) | score | KDE / equal score bins | validation loss |
  * | pivot | BCE - lambda x adversary loss (arms/pivot.ts) | score | KDE / equal score bins | validation loss |
+ * | nf-ensemble | BCE of a head on per-process flow log densities (FeatureSummary) | score | KDE / equal score bins | validation loss |
+ * | parameterized | BCE of f(x; nu) on nuisance-augmented batches, nu as inputs | score | KDE / equal score bins | validation loss |
  *
  * A method with its own loss or hooks (issue 12's arms) adds a `loss` kind here and its branch
  * in the trainer.
@@ -23,7 +25,7 @@ import type { TemplateModel } from '../stats/templates/index.js';
 import type { Binning } from './analysis.js';
 
 /** The method names, in the order reports list them. */
-export const METHOD_NAMES = ['inferno', 'profile-width', 'bce', 'cls', 'z0', 'bce-augmented', 'pivot'] as const;
+export const METHOD_NAMES = ['inferno', 'profile-width', 'bce', 'cls', 'z0', 'bce-augmented', 'pivot', 'nf-ensemble', 'parameterized'] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];
 
@@ -41,7 +43,7 @@ export type MethodLoss =
    * Issue 12's arms on nuisance-augmented batches (src/models/arms: `trainAugmentedBce`,
    * `trainPivot` with its lambda); the analysis trainer has no branch for them yet.
    */
-  | { readonly kind: 'arm'; readonly arm: 'augmented' | 'pivot' };
+  | { readonly kind: 'arm'; readonly arm: 'augmented' | 'pivot' | 'flows' | 'parameterized' };
 
 /** Options of a method's binning. */
 export interface BinningOptions {
@@ -153,6 +155,26 @@ export const METHODS: Readonly<Record<MethodName, Method>> = {
     selection: 'validation-loss',
     lossLabel: () => 'loss: BCE - lambda x adversary loss',
     color: '#9c755f',
+  },
+  'nf-ensemble': {
+    name: 'nf-ensemble',
+    description: 'one normalizing flow per process; their per-event log densities and log-density ratios feed a classifier trained with BCE, equal score bins',
+    loss: { kind: 'arm', arm: 'flows' },
+    output: 'score',
+    binning: scoreBins,
+    selection: 'validation-loss',
+    lossLabel: () => 'loss: binary cross-entropy (head on flow features)',
+    color: '#edc949',
+  },
+  parameterized: {
+    name: 'parameterized',
+    description: 'a classifier f(x; nu) with the shape nuisances as inputs, trained over their priors and evaluated at the fitted nuisance values, equal score bins',
+    loss: { kind: 'arm', arm: 'parameterized' },
+    output: 'score',
+    binning: scoreBins,
+    selection: 'validation-loss',
+    lossLabel: () => 'loss: binary cross-entropy of f(x; nu)',
+    color: '#bab0ab',
   },
 };
 

@@ -177,7 +177,7 @@ describe('inferno, profile-width and bce train on it through diffinfer train; ev
     expect(mean(pivot.history.slice(-3)) / mean(pivot.history.slice(0, 3))).toBeLessThan(0.86);
     expect(aug.bundle.method).toBe('bce-augmented');
     expect(pivot.bundle.name).toBe('challenge (pivot: lambda 1, K 2, warm-up 4, 8 nuisance draws per batch)');
-    await expect(trainChallengeArm('bce' as 'pivot', 0, options, join(dir, 'x'))).rejects.toThrow(/trainChallengeArm arm: must be bce-augmented or pivot, got "bce"/);
+    await expect(trainChallengeArm('bce' as 'pivot', 0, options, join(dir, 'x'))).rejects.toThrow(/trainChallengeArm arm: must be one of bce-augmented, pivot, nf-ensemble, parameterized, got "bce"/);
   }, 120_000);
 
   it('evaluate reads the five bundles on the test split; export gives a workspace validate accepts', async () => {

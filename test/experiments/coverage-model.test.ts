@@ -23,6 +23,7 @@ import type { CoverageJson } from '../../src/jobs/coverage-job.js';
 import type { JobOutcome } from '../../src/jobs/run.js';
 import { mergeShards } from '../../src/jobs/merge.js';
 import { runCli } from '../helpers/cli.js';
+import { capturedSetup } from '../helpers/job-setup.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'diffinfer-coverage-model-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -55,15 +56,7 @@ const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'),
 /** The worker-side setup of a job (as its units receive it). */
 async function setupOf(t: ModelTemplates, seed = 5): Promise<SimulatedPseudoExperiments> {
   const job = modelCoverageJob(t, options(join(tmp, 'unused'), { seed }));
-  let setup: SimulatedPseudoExperiments | undefined;
-  const spy = new (class extends InProcessExecutor {
-    override async run<K extends TaskName>(_task: K, payload: TaskPayload<K>): Promise<TaskResult<K>> {
-      setup = ((payload as TaskPayload<'call'>).args as { setup: SimulatedPseudoExperiments }).setup;
-      return undefined as TaskResult<K>;
-    }
-  })();
-  await job.run(job.units[0], spy);
-  return setup!;
+  return capturedSetup(job);
 }
 
 describe('coverage of a trained model', () => {

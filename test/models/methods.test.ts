@@ -2,7 +2,7 @@
  * The method registry: one table the trainer, the CLI, the reports and the plots read — its
  * names are the report's METHODS in order, its colours the plots', each method's binning fits
  * its output (softmax for logits, equal score bins on [0, 1] for a score), the classifiers
- * (`bce` and issue 12's arms `bce-augmented`, `pivot`) are the methods selected by their
+ * (`bce` and issue 12's arms `bce-augmented`, `pivot`, `nf-ensemble`, `parameterized`) are the methods selected by their
  * validation loss, a head objective's value at given counts is the
  * objective of src/stats (the same number), and unknown names are refused with the place named.
  */
@@ -15,7 +15,7 @@ import { TemplateModel } from '../../src/stats/templates/index.js';
 describe('the method registry', () => {
   it('is what the reports and plots list', () => {
     expect(REPORT_METHODS).toEqual(METHOD_NAMES);
-    expect(METHOD_NAMES).toEqual(['inferno', 'profile-width', 'bce', 'cls', 'z0', 'bce-augmented', 'pivot']);
+    expect(METHOD_NAMES).toEqual(['inferno', 'profile-width', 'bce', 'cls', 'z0', 'bce-augmented', 'pivot', 'nf-ensemble', 'parameterized']);
     for (const m of METHOD_NAMES) expect(METHOD_COLORS[m]).toBe(METHODS[m].color);
     expect(new Set(METHOD_NAMES.map((m) => METHODS[m].color)).size).toBe(METHOD_NAMES.length);
   });
@@ -26,7 +26,7 @@ describe('the method registry', () => {
       if (METHODS[m].output === 'logits') expect(b).toEqual({ kind: 'softmax', temperature: 0.3 });
       else expect(b).toEqual({ kind: 'kde', edges: [0, 0.25, 0.5, 0.75, 1], bandwidth: { relative: 0.4 } });
       // the classifiers (bce and issue 12's arms) are selected by their validation loss
-      const classifier = m === 'bce' || m === 'bce-augmented' || m === 'pivot';
+      const classifier = m === 'bce' || m === 'bce-augmented' || m === 'pivot' || m === 'nf-ensemble' || m === 'parameterized';
       expect(METHODS[m].selection).toBe(classifier ? 'validation-loss' : 'fisher-width');
       expect(METHODS[m].loss.kind).toBe(m === 'bce' ? 'bce' : classifier ? 'arm' : 'head');
     }
@@ -46,7 +46,7 @@ describe('the method registry', () => {
   });
 
   it('refuses an unknown method, naming the place', () => {
-    expect(() => methodOf('svm', 'training.method')).toThrow('training.method: unknown method "svm" (expected inferno, profile-width, bce, cls, z0, bce-augmented, pivot)');
+    expect(() => methodOf('svm', 'training.method')).toThrow('training.method: unknown method "svm" (expected inferno, profile-width, bce, cls, z0, bce-augmented, pivot, nf-ensemble, parameterized)');
     expect(methodOf('z0').lossLabel('mu')).toBe('loss: -Z0 (sigma)');
   });
 });

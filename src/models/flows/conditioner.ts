@@ -61,7 +61,12 @@ export class Mlp {
     this.outputDim = outputDim;
     const rng = seedrandom(`diffinfer-mlp:${options.seed}`);
     const weights: LabelledVariable[] = [];
-    const make = (name: string, values: Float32Array, shape: number[]) => weights.push({ label: `${label}.${name}`, variable: tf.variable(tf.tensor(values, shape, 'float32'), true) });
+    const make = (name: string, values: Float32Array, shape: number[]) => {
+      // tf.variable shares the initial tensor's data; dispose that tensor so the flow's dispose frees everything
+      const initial = tf.tensor(values, shape, 'float32');
+      weights.push({ label: `${label}.${name}`, variable: tf.variable(initial, true) });
+      initial.dispose();
+    };
     let fanIn = inputDim;
     if (inputDim > 0) {
       for (let l = 0; l < depth; l++) {

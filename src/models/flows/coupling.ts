@@ -122,6 +122,7 @@ const copyStd = (s: Standardisation): Standardisation => ({
   std: [...s.std],
   ...(s.contextMean ? { contextMean: [...s.contextMean] } : {}),
   ...(s.contextStd ? { contextStd: [...s.contextStd] } : {}),
+  ...(s.logShift ? { logShift: [...s.logShift] } : {}),
 });
 
 /**
@@ -251,6 +252,13 @@ export class CouplingFlow implements Flow {
     return { mean: tf.tensor1d([...mean]), std: tf.tensor1d([...std]), logStd: std.reduce((s, v) => s + Math.log(v), 0) };
   }
 
+  /** The log columns (Standardisation.logShift) as a 0/1 mask [d] and shifts [d] (0 where no log), or undefined. */
+  private logColumns(): { mask: tf.Tensor1D; shift: tf.Tensor1D } | undefined {
+    const ls = this.std?.logShift;
+    if (!ls || ls.every((a) => a === null)) return undefined;
+    return { mask: tf.tensor1d(ls.map((a) => (a === null ? 0 : 1))), shift: tf.tensor1d(ls.map((a) => a ?? 0)) };
+  }
+
   private standardContext(c: tf.Tensor2D | undefined): tf.Tensor2D | undefined {
     if (!c) return undefined;
     const { contextMean, contextStd } = this.std ?? {};
@@ -292,8 +300,17 @@ export class CouplingFlow implements Flow {
     const n = x.shape[0];
     const affine = this.affine();
     const c = this.standardContext(context);
-    let u: tf.Tensor2D = affine ? tf.div(tf.sub(x, affine.mean), affine.std) : x;
+    const logs = this.logColumns();
     let logDet: tf.Tensor1D = tf.fill([n], affine ? -affine.logStd : 0) as tf.Tensor1D;
+    let y = x;
+    if (logs) {
+      // t = x - a on the log columns, 1 elsewhere (log 1 = 0: no NaN in the unused branch or its gradient)
+      const t = tf.add(tf.mul(logs.mask, tf.sub(x, logs.shift)), tf.sub(1, logs.mask));
+      const logT = tf.log(t) as tf.Tensor2D;
+      y = tf.add(tf.mul(logs.mask, logT), tf.mul(tf.sub(1, logs.mask), x)) as tf.Tensor2D;
+      logDet = tf.sub(logDet, tf.sum(logT, 1)) as tf.Tensor1D;
+    }
+    let u: tf.Tensor2D = affine ? tf.div(tf.sub(y, affine.mean), affine.std) : y;
     for (let l = 0; l < this.masks.length; l++) {
       const { ua, ub } = this.split(u, l);
       const step = this.transform.toLatent(ub, this.params(l, ua, c));
@@ -316,6 +333,10 @@ export class CouplingFlow implements Flow {
       u = this.join(ua, step.out, l);
       logDet = tf.add(logDet, step.logDet);
     }
-    return { x: affine ? (tf.add(tf.mul(u, affine.std), affine.mean) as tf.Tensor2D) : u, logDet };
+    const y = affine ? (tf.add(tf.mul(u, affine.std), affine.mean) as tf.Tensor2D) : u;
+    const logs = this.logColumns();
+    if (!logs) return { x: y, logDet };
+    const ly = tf.mul(logs.mask, y);
+    return { x: tf.add(tf.mul(logs.mask, tf.add(tf.exp(ly), logs.shift)), tf.mul(tf.sub(1, logs.mask), y)) as tf.Tensor2D, logDet: tf.add(logDet, tf.sum(ly, 1)) as tf.Tensor1D };
   }
 }

@@ -123,6 +123,8 @@ export interface TrainFlowEnsembleOptions {
   /** Per-process context [N_k, contextDim] for conditional flows. */
   readonly context?: Readonly<Record<string, tf.Tensor2D>>;
   readonly standardise?: StandardiseMode;
+  /** Log columns of every flow's fitted standardisation (Standardisation.logShift); default none. */
+  readonly logShift?: readonly (number | null)[];
   /** Receives the training lines prefixed with the process name. */
   readonly log?: (line: string) => void;
 }
@@ -175,6 +177,7 @@ export function trainFlowEnsemble(data: Readonly<Record<string, tf.Tensor2D>>, o
         seed: seed + 1,
         context: options.context?.[name],
         standardise: options.standardise,
+        ...(options.logShift ? { logShift: options.logShift } : {}),
         log: log ? (line) => log(`${name}: ${line}`) : undefined,
       });
       nll[name] = result.nll;

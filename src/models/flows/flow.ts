@@ -11,7 +11,9 @@
  * Every flow here is `T = A o G`: `G` a stack of coupling layers acting on standardised
  * coordinates, `A(u) = m + s * u` the fixed standardisation (mean m, standard deviation s fitted
  * on training data, elementwise). A contributes `-sum_j log s_j` to `log|det dz/dx|`, so
- * `logProb` is the density of `x` in its original units. The context is standardised too
+ * `logProb` is the density of `x` in its original units. Optionally A is preceded by a fixed
+ * elementwise log on some columns, `x_j -> log(x_j - a_j)` (`Standardisation.logShift`), which
+ * adds `-sum_j log(x_j - a_j)` to `log|det dz/dx|`. The context is standardised too
  * (no log-det: it is not transformed, only fed to the conditioners).
  *
  * Direction names follow the generative convention: `forward` is z -> x (sampling),
@@ -46,6 +48,14 @@ export interface Standardisation {
   readonly contextMean?: readonly number[];
   /** [k], all > 0; absent: 1 (no scaling). */
   readonly contextStd?: readonly number[];
+  /**
+   * [d]; absent: no log. A column j with a number a_j is mapped to `log(x_j - a_j)` before the
+   * affine step (its mean and std then describe the logged column; `log p(x)` gains
+   * `-sum_j log(x_j - a_j)`), null leaves it as it is. For long-tailed positive columns (momenta,
+   * masses): a Gaussian-based affine flow cannot fit an exponential tail, a log-normal-like one
+   * it can. Events must have `x_j > a_j` (elsewhere the density is undefined: NaN).
+   */
+  readonly logShift?: readonly (number | null)[];
 }
 
 /** The architecture shared by the coupling flows. */
@@ -186,18 +196,30 @@ export function seededNormal(count: number, seed: number): Float32Array {
 /**
  * Fits the standardisation of events (and context) in float64: column means and standard
  * deviations (divisor N). A constant event column has no density and is an error; a constant
- * context column gets std 1.
+ * context column gets std 1. With `logShift` the moments are those of `log(x_j - a_j)` on the
+ * log columns (see {@link Standardisation.logShift}); an event not above its shift is an error.
  *
  * @example
  * ```ts
  * flow.setStandardisation(fitStandardisation(data));
  * ```
  */
-export function fitStandardisation(x: tf.Tensor2D, context?: tf.Tensor2D): Standardisation {
+export function fitStandardisation(x: tf.Tensor2D, context?: tf.Tensor2D, logShift?: readonly (number | null)[]): Standardisation {
   if (x.rank !== 2 || x.shape[0] < 2) throw new RangeError(`fitStandardisation: x must have shape [N, d] with N >= 2, got [${x.shape}]`);
-  const moments = (t: tf.Tensor2D, name: string, constantIsError: boolean) => {
+  if (logShift !== undefined) validateStandardisation({ mean: new Array<number>(x.shape[1]).fill(0), std: new Array<number>(x.shape[1]).fill(1), logShift }, x.shape[1], 0, 'fitStandardisation');
+  const moments = (t: tf.Tensor2D, name: string, constantIsError: boolean, shift?: readonly (number | null)[]) => {
     const [n, d] = t.shape;
-    const v = t.dataSync();
+    const v = Float64Array.from(t.dataSync());
+    if (shift) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < d; j++) {
+          const a = shift[j];
+          if (a === null) continue;
+          if (!(v[i * d + j] > a)) throw new RangeError(`fitStandardisation: ${name}[${i}, ${j}] = ${v[i * d + j]} is not above its logShift ${a}`);
+          v[i * d + j] = Math.log(v[i * d + j] - a);
+        }
+      }
+    }
     const mean = new Array<number>(d).fill(0);
     const m2 = new Array<number>(d).fill(0);
     for (let i = 0; i < n; i++) {
@@ -217,7 +239,7 @@ export function fitStandardisation(x: tf.Tensor2D, context?: tf.Tensor2D): Stand
     });
     return { mean, std };
   };
-  const xs = moments(x, 'x', true);
+  const xs = logShift ? { ...moments(x, 'x', true, logShift), logShift: [...logShift] } : moments(x, 'x', true);
   if (!context) return xs;
   if (context.rank !== 2 || context.shape[0] !== x.shape[0]) throw new RangeError(`fitStandardisation: context must have shape [${x.shape[0]}, k], got [${context.shape}]`);
   const cs = moments(context, 'context', false);
@@ -247,6 +269,12 @@ export function validateStandardisation(s: Standardisation, dim: number, context
   check(s.std, dim, 'std', true);
   check(s.contextMean, contextDim, 'contextMean', false);
   check(s.contextStd, contextDim, 'contextStd', true);
+  if (s.logShift !== undefined) {
+    if (!Array.isArray(s.logShift) || s.logShift.length !== dim) throw new RangeError(`${where}: standardisation.logShift must have ${dim} entries, got ${Array.isArray(s.logShift) ? s.logShift.length : typeof s.logShift}`);
+    s.logShift.forEach((v, j) => {
+      if (v !== null && (typeof v !== 'number' || !Number.isFinite(v))) throw new RangeError(`${where}: standardisation.logShift[${j}] must be a finite number or null, got ${v}`);
+    });
+  }
 }
 
 /**

@@ -27,6 +27,8 @@ export interface TrainFlowOptions {
   readonly context?: tf.Tensor2D;
   /** Default 'auto'. */
   readonly standardise?: StandardiseMode;
+  /** When the standardisation is fitted: its log columns (Standardisation.logShift); default the flow's, or none. */
+  readonly logShift?: readonly (number | null)[];
   /** Receives one line per epoch; default: silent. */
   readonly log?: (line: string) => void;
 }
@@ -73,7 +75,7 @@ export function trainFlow(flow: Flow, data: tf.Tensor2D, options: TrainFlowOptio
   if (context) checkFinite(context, 'trainFlow: context');
   if (mode === 'fit' || (mode === 'auto' && flow.standardisation === undefined)) {
     if (n < 2) throw new RangeError(`trainFlow: fitting the standardisation needs at least 2 events, got ${n}`);
-    flow.setStandardisation(fitStandardisation(data, context));
+    flow.setStandardisation(fitStandardisation(data, context, options.logShift ?? flow.standardisation?.logShift));
   }
 
   const vars = flow.trainableVariables();
