@@ -340,6 +340,7 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--test-events <n>', 'test events per process (the templates and the pseudo-experiments\' pool)', parsePositiveInteger('--test-events'))
     .option('--belt-points <k>', 'Neyman belt: grid points', parsePositiveInteger('--belt-points'))
     .option('--belt-toys <m>', 'Neyman belt: pseudo-experiments per grid point', parsePositiveInteger('--belt-toys'))
+    .option('--batch <n>', 'training events per sample per step (default 256)', parsePositiveInteger('--batch'))
     .option('--pivot-lambda <l>', 'pivot: weight of the adversary (gradient reversal strength; default 10)', parseNumber('--pivot-lambda'))
     .option('--workers <w>', 'worker threads for the pseudo-experiments (default: the number of cores; > 1 needs npm run build)', parsePositiveInteger('--workers'))
     .option('--resume', 'keep the trained bundles and finished pseudo-experiment units in --out (same options required)')

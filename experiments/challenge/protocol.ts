@@ -129,6 +129,8 @@ export function checkChallengeProtocol(o: ChallengeProtocolSpec): void {
   if (!(Number.isFinite(a) && Number.isFinite(b) && b > a)) throw new InputError('argument', 'true POI range', `needs finite LO < HI, got [${a}, ${b}]`);
   if (a < lo || b > hi) throw new InputError('argument', 'true POI range', `[${a}, ${b}] is outside the bounds of "mu" [${lo}, ${hi}]`);
   if (!Number.isSafeInteger(o.training.steps) || o.training.steps < 1) throw new InputError('argument', 'steps', `must be a positive integer, got ${o.training.steps}`);
+  const batch = o.training.batch;
+  if (batch !== undefined && !(Number.isSafeInteger(batch) && batch >= 8)) throw new InputError('argument', 'batch', `must be an integer >= 8, got ${batch}`);
   const lambda = o.training.lambda;
   if (lambda !== undefined && !(Number.isFinite(lambda) && lambda >= 0)) throw new InputError('argument', 'pivot lambda', `must be finite and >= 0, got ${lambda}`);
   for (const k of ['trainEvents', 'validationEvents', 'testEvents'] as const) {
@@ -398,6 +400,7 @@ export interface ChallengeCommandOptions {
   readonly beltPoints?: number;
   readonly beltToys?: number;
   readonly pivotLambda?: number;
+  readonly batch?: number;
   readonly backend?: string;
 }
 
@@ -413,6 +416,7 @@ export const CHALLENGE_FLAGS: Readonly<Record<string, string>> = {
   'belt points': '--belt-points',
   'belt toys': '--belt-toys',
   'pivot lambda': '--pivot-lambda',
+  batch: '--batch',
   'output folder': '--out',
   resume: '--resume',
   workers: '--workers',
@@ -435,7 +439,7 @@ export function challengeProtocolOptions(c: ChallengeCommandOptions, workers: nu
     seeds: c.seeds ?? 1,
     pseudoExperiments: c.pseudoExperiments ?? base.pseudoExperiments,
     muRange: c.muRange ?? base.muRange,
-    training: { ...base.training, ...(c.steps !== undefined ? { steps: c.steps } : {}), ...(c.trainEvents !== undefined ? { trainEvents: c.trainEvents, validationEvents: c.trainEvents } : {}), ...(c.testEvents !== undefined ? { testEvents: c.testEvents } : {}), ...(c.pivotLambda !== undefined ? { lambda: c.pivotLambda } : {}) },
+    training: { ...base.training, ...(c.steps !== undefined ? { steps: c.steps } : {}), ...(c.trainEvents !== undefined ? { trainEvents: c.trainEvents, validationEvents: c.trainEvents } : {}), ...(c.testEvents !== undefined ? { testEvents: c.testEvents } : {}), ...(c.pivotLambda !== undefined ? { lambda: c.pivotLambda } : {}), ...(c.batch !== undefined ? { batch: c.batch } : {}) },
     beltPoints: c.beltPoints ?? base.beltPoints,
     beltToys: c.beltToys ?? base.beltToys,
     out: c.out,
