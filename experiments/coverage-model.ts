@@ -32,7 +32,7 @@ import { isMainThread } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendRequest } from '../src/autodiff/backend.js';
-import { beltGrid, coverageOptions, coverageUnits, finalizeCoverage, type CoverageJson, type CoverageUnit } from '../src/jobs/coverage-job.js';
+import { beltGrid, coverageOptions, coverageUnitJob, coverageUnits, finalizeCoverage, type CoverageJson, type CoverageManifest, type CoverageUnit } from '../src/jobs/coverage-job.js';
 import { runNeymanEstimateBlock } from '../src/jobs/neyman-estimates.js';
 import { runJob, type JobOutcome } from '../src/jobs/run.js';
 import { hardBins, type Analysis, type Binning } from '../src/models/analysis.js';
@@ -391,8 +391,7 @@ export function modelCoverageJob(t: ModelTemplates, o: ModelCoverageSpec): UnitJ
   const setup: SimulatedPseudoExperiments = { bundle, ...(t.challenge ? { challenge: t.challenge } : { benchmark: t.benchmark }), backend: backendRequest(), model: source, binning: analysis.spec.binning, bins: analysis.bins, binMap, pseudo };
   const method = readBundle(bundle).method;
   const described = t.challenge ? challengeDescription(t.challenge, method, e.bins.length) : infernoDescription(t.benchmark!, t.bundle, method, e.bins.length);
-  const config = {
-    format: 'diffinfer-coverage-units/2',
+  const manifest: CoverageManifest = {
     model: source.key,
     inputs: {
       model: t.bundle,
@@ -412,14 +411,7 @@ export function modelCoverageJob(t: ModelTemplates, o: ModelCoverageSpec): UnitJ
     mu_range: [o.muRange[0], o.muRange[1]],
     grid,
   };
-  return {
-    command: 'coverage',
-    config: JSON.parse(JSON.stringify(config)) as Record<string, unknown>,
-    units,
-    progressLabel: 'pseudo-experiments',
-    weight: (u) => u.count,
-    run: (unit, executor) => executor.run('call', { module: import.meta.url, name: 'runModelCoverageUnit', args: { setup, unit, level: o.level } satisfies ModelCoverageUnitArgs }),
-  };
+  return coverageUnitJob(manifest, units, (unit, executor) => executor.run('call', { module: import.meta.url, name: 'runModelCoverageUnit', args: { setup, unit, level: o.level } satisfies ModelCoverageUnitArgs }));
 }
 
 /**

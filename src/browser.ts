@@ -16,31 +16,7 @@
  * ```
  */
 export * from './stats/index.js';
-export { defaultInputNames, fitStandardisation, type Standardisation, type Summary, type SummaryOutput } from './models/summary.js';
-export { ACTIVATIONS, createMlp, MLP_FILE_NAMES, mlpFromFiles, MlpSummary, type Activation, type MlpFiles, type MlpOptions, type MlpSidecar } from './models/mlp.js';
-export {
-  adam,
-  applyGradients,
-  deserializeState,
-  disposeState,
-  optimizerFrom,
-  scheduleFrom,
-  serializeState,
-  sgd,
-  type Optimizer,
-  type OptimizerConfig,
-  type OptimizerState,
-  type Schedule,
-  type ScheduleConfig,
-  type SerializedOptimizerState,
-} from './models/optimizers.js';
-export { BatchSampler, dataset, gatherRows, NOMINAL_WEIGHTS, sumOfWeights, weightsOf, type Dataset, type SamplerState } from './models/data.js';
-export { Analysis, applyTransform, edgeBin, hardBins, type AnalysisSpec, type Binning, type ChannelFill, type EventSource, type FeatureTransform, type PlanEntry, type SampleSources } from './models/analysis.js';
-export { analysisTemplates, templateSlots, type AnalysisTemplates, type AnalysisTemplateSpec, type SlotEntry, type SlotRole } from './models/templates.js';
-export { batchDatasets, drawTrainingBatch, hardTemplates, softTemplates, summaryOutputs, type TrainingBatch } from './models/fill.js';
-export { evaluateCounts, evaluateHard, type EvaluateOptions, type HardEvaluation } from './models/evaluate.js';
-export { isMethodName, METHOD_NAMES, METHODS, methodOf, type BinningOptions, type Method, type MethodLoss, type MethodName } from './models/methods.js';
-export { train, type HookContext, type HookResult, type StepRecord, type TrainHook, type TrainIo, type TrainObjective, type TrainOptions, type TrainResult } from './models/trainer.js';
-export { compileAnalysis, parseAnalysisConfig, SPLITS, type AnalysisFiles, type CompiledAnalysis, type CompileOptions, type FileEvents, type Simulator, type SplitName } from './models/config/compile.js';
-export { analysisConfigSchema, type AnalysisConfig, type AnalysisConfigInput } from './models/config/schema.js';
-export { analysisTrainOptions, createAnalysisSummary } from './models/analysis-training.js';
+export * from './models/core.js';
+export { batchDatasets } from './models/fill.js';
+export { train } from './models/trainer.js';
+export { compileAnalysis } from './models/config/compile.js';

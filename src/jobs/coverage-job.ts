@@ -156,10 +156,14 @@ export function coverageUnits(o: Pick<CoverageJobSpec, 'method' | 'pseudoExperim
 }
 
 /** The configuration of a coverage run as its manifest records it (JSON; the final step reads only this and the units). */
-interface CoverageConfig {
-  readonly format: 'diffinfer-coverage-units/2';
+/**
+ * The manifest of a coverage run (what `--resume` and `merge` compare; results.json's
+ * `config`): one format for workspace coverage and the coverage of trained models
+ * (experiments/coverage-model.ts), whose `inputs` name their own sources.
+ */
+export interface CoverageManifest {
   readonly model: string;
-  readonly inputs: { readonly workspace: string; readonly patches: readonly string[]; readonly measurement: string };
+  readonly inputs: { readonly workspace: string; readonly patches: readonly string[]; readonly measurement: string; readonly model?: string; readonly source?: string } & Readonly<Record<string, unknown>>;
   readonly options: Record<string, unknown>;
   readonly poi: string;
   readonly truth: { readonly source: string; readonly values: Record<string, number>; readonly held: readonly string[] };
@@ -168,6 +172,26 @@ interface CoverageConfig {
   readonly level: number;
   readonly mu_range: readonly [number, number];
   readonly grid: readonly number[];
+}
+
+/**
+ * A coverage run as a `UnitJob`: its manifest (format `diffinfer-coverage-units/2`), its units,
+ * weighted by their pseudo-experiments, and how a unit runs.
+ *
+ * @example
+ * ```ts
+ * const job = coverageUnitJob(manifest, coverageUnits(o, grid), (u, executor) => executor.run('coverage-block', ...));
+ * ```
+ */
+export function coverageUnitJob(manifest: CoverageManifest, units: CoverageUnit[], run: UnitJob<CoverageUnit, unknown>['run']): UnitJob<CoverageUnit, unknown> {
+  return {
+    command: 'coverage',
+    config: JSON.parse(JSON.stringify({ format: 'diffinfer-coverage-units/2', ...manifest })) as Record<string, unknown>,
+    units,
+    progressLabel: 'pseudo-experiments',
+    weight: (u) => u.count,
+    run,
+  };
 }
 
 /**
@@ -189,8 +213,7 @@ export function coverageJob(o: CoverageJobSpec): UnitJob<CoverageUnit, unknown> 
   const grid = o.method === 'neyman' ? beltGrid(model, truth.values, o.muRange, o.beltPoints) : [];
   const units = coverageUnits(o, grid);
   const named = (values: ArrayLike<number>) => Object.fromEntries(model.parameterNames.map((n, i) => [n, values[i]]));
-  const config: CoverageConfig = {
-    format: 'diffinfer-coverage-units/2',
+  const manifest: CoverageManifest = {
     model: source.key,
     inputs: { ...o.inputs, measurement: o.measurement },
     options: coverageOptions(o),
@@ -202,18 +225,11 @@ export function coverageJob(o: CoverageJobSpec): UnitJob<CoverageUnit, unknown> 
     mu_range: [o.muRange[0], o.muRange[1]],
     grid,
   };
-  return {
-    command: 'coverage',
-    config: JSON.parse(JSON.stringify(config)) as Record<string, unknown>,
-    units,
-    progressLabel: 'pseudo-experiments',
-    weight: (u) => u.count,
-    run: (u, executor) => {
-      if (u.kind === 'belt') return executor.run('belt-block', { model: source, block: { config: pseudo, mu: u.mu!, start: u.start, count: u.count } });
-      if (u.kind === 'estimates') return executor.run('coverage-estimates', { model: source, block: { config: pseudo, start: u.start, count: u.count } });
-      return executor.run('coverage-block', { model: source, block: { config: pseudo, start: u.start, count: u.count, method: 'profile', level: o.level } });
-    },
-  };
+  return coverageUnitJob(manifest, units, (u, executor) => {
+    if (u.kind === 'belt') return executor.run('belt-block', { model: source, block: { config: pseudo, mu: u.mu!, start: u.start, count: u.count } });
+    if (u.kind === 'estimates') return executor.run('coverage-estimates', { model: source, block: { config: pseudo, start: u.start, count: u.count } });
+    return executor.run('coverage-block', { model: source, block: { config: pseudo, start: u.start, count: u.count, method: 'profile', level: o.level } });
+  });
 }
 
 /**
@@ -225,7 +241,7 @@ export function coverageJob(o: CoverageJobSpec): UnitJob<CoverageUnit, unknown> 
  * @throws NumericalError when a unit failed (listing them; `--resume` reruns them).
  */
 export function finalizeCoverage(input: FinalizeInput<unknown>) {
-  const c = input.config as unknown as CoverageConfig;
+  const c = input.config as unknown as CoverageManifest;
   const outputs = requireDone(input.records, 'the coverage results');
   const byKind = (kind: string) => outputs.filter((_, i) => input.units[i].startsWith(`${kind}-`));
   let belt: NeymanBelt | undefined;
